@@ -1,0 +1,40 @@
+# cosell — common tasks. `make run` serves on the embedded SQLite default; `make test` runs every
+# test on SQLite and PostgreSQL.
+
+CARGO ?= cargo
+COSELL_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+export COSELL_TEST_POSTGRES_URL
+
+.PHONY: run build test test-sqlite openapi fmt lint check release clean
+
+run:
+	$(CARGO) run --release -- serve
+
+build:
+	$(CARGO) build --release
+
+test:
+	@if [ -n "$(COSELL_TEST_POSTGRES_URL)" ]; then scripts/ensure-postgres.sh; fi
+	$(CARGO) test --all-targets
+
+test-sqlite:
+	COSELL_TEST_POSTGRES_URL= $(CARGO) test --all-targets
+
+# Regenerates the committed OpenAPI document from the code.
+openapi:
+	$(CARGO) run --quiet -- openapi > openapi/openapi.json
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+check: lint test
+
+release:
+	$(CARGO) build --release
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,105 @@
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::organizations::dto::OrganizationView;
+use crate::users::dto::UserView;
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganization {
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::validate::single_line")
+    )]
+    #[schema(example = "Contoso Ltd")]
+    pub name: String,
+    /// 6–10 digits, unique.
+    #[validate(custom(function = "crate::validate::mpn_id"))]
+    #[schema(example = "4012345")]
+    pub mpn_id: String,
+    /// ISO 3166-1 alpha-2.
+    #[validate(custom(function = "crate::validate::country"))]
+    #[schema(example = "US")]
+    pub country: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOwner {
+    #[validate(
+        email(code = "invalid_email", message = "must be an e-mail address"),
+        length(max = 254)
+    )]
+    #[schema(example = "ada@contoso.example")]
+    pub email: String,
+    #[validate(
+        length(min = 1, max = 100),
+        custom(function = "crate::validate::single_line")
+    )]
+    #[schema(example = "Ada Lovelace")]
+    pub display_name: String,
+    /// 10–128 characters.
+    #[validate(length(
+        min = 10,
+        max = 128,
+        code = "invalid_password",
+        message = "must be 10 to 128 characters"
+    ))]
+    #[schema(example = "correct horse battery staple", format = Password)]
+    pub password: String,
+}
+
+/// Enrolment: a partner organization and its first owner.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccount {
+    #[validate(nested)]
+    pub organization: NewOrganization,
+    #[validate(nested)]
+    pub owner: NewOwner,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Account {
+    pub organization: OrganizationView,
+    pub user: UserView,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "ada@contoso.example", "password": "correct horse battery staple"}))]
+pub struct TokenRequest {
+    #[validate(length(min = 1, max = 254))]
+    pub email: String,
+    #[validate(length(min = 1, max = 1024))]
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    #[schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…")]
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    #[schema(example = 900)]
+    pub expires_in: i64,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "p0N4Jq0r0Yb6m0hS4u1iKx7cQ2VwLZ8eT3aFgH5jK9s", "password": "a long new password"}))]
+pub struct AcceptInvitation {
+    #[validate(length(min = 1, max = 256))]
+    pub token: String,
+    #[validate(length(
+        min = 10,
+        max = 128,
+        code = "invalid_password",
+        message = "must be 10 to 128 characters"
+    ))]
+    #[schema(format = Password)]
+    pub password: String,
+}

@@ -1,0 +1,75 @@
+//! Command-line administration: staff users are created here, never over HTTP.
+
+use uuid::Uuid;
+
+use crate::audit::{self, Event};
+use crate::auth::passwords;
+use crate::auth::roles::Role;
+use crate::db::{self, DbConn};
+use crate::error::ApiError;
+use crate::http::time;
+use crate::users::model::{NewUser, UserStatus};
+use crate::users::repo as users;
+
+/// Creates an active staff user (`support` or `reviewer`) and returns its id.
+pub fn create_staff(
+    conn: &mut DbConn,
+    email: &str,
+    display_name: &str,
+    role: Role,
+    password: &str,
+) -> Result<String, String> {
+    if !role.is_staff() {
+        return Err("--role must be support or reviewer".into());
+    }
+    let email = crate::validate::normalize_email(email);
+    if !validator::ValidateEmail::validate_email(&email) {
+        return Err(format!("`{email}` is not an e-mail address"));
+    }
+    let name = display_name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err("--display-name must be 1 to 100 characters".into());
+    }
+    let length = password.chars().count();
+    if !(passwords::MIN_LEN..=passwords::MAX_LEN).contains(&length) {
+        return Err(format!(
+            "the password must be {} to {} characters",
+            passwords::MIN_LEN,
+            passwords::MAX_LEN
+        ));
+    }
+    let hash = passwords::hash(password).map_err(|e| e.to_string())?;
+    let id = Uuid::now_v7().to_string();
+    db::write_tx(conn, |conn| {
+        let now = time::now();
+        users::insert(
+            conn,
+            &NewUser {
+                id: &id,
+                organization_id: None,
+                email: &email,
+                display_name: name,
+                role: role.as_str(),
+                status: UserStatus::Active.as_str(),
+                password_hash: Some(&hash),
+                invitation_token_hash: None,
+                invitation_expires_at: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            },
+        )?;
+        audit::record(
+            conn,
+            None,
+            Event::new("user.created", "user", &id, None)
+                .transition(None, Some(UserStatus::Active.as_str())),
+        )?;
+        Ok::<_, ApiError>(())
+    })
+    .map_err(|e| match e.code {
+        "already_exists" => format!("a user with the e-mail {email} already exists"),
+        _ => e.to_string(),
+    })?;
+    Ok(id)
+}

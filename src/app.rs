@@ -1,0 +1,222 @@
+//! The application: state, routes, middleware, and the server that binds before it runs.
+
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::error::{PathError, QueryPayloadError};
+use actix_web::http::header;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpServer, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, scope, service_config::ServiceConfig};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::limiter::LoginLimiter;
+use crate::auth::tokens::TokenKeys;
+use crate::config::Config;
+use crate::db::DbPool;
+use crate::error::ApiError;
+use crate::http::{context, fallback, idempotency};
+use crate::openapi::ApiDoc;
+use crate::service::Document;
+use crate::{accounts, audit, organizations, publishers, service, users};
+
+pub struct AppState {
+    pub pool: DbPool,
+    pub tokens: TokenKeys,
+    pub login_limiter: LoginLimiter,
+}
+
+/// Every `/v1` route. Registration order matters where paths overlap (`/users/me` before `/users/{id}`).
+fn v1_routes(cfg: &mut ServiceConfig) {
+    cfg.service(accounts::handlers::create_account)
+        .service(accounts::handlers::create_token)
+        .service(accounts::handlers::accept_invitation)
+        .service(organizations::handlers::get_organization)
+        .service(organizations::handlers::update_organization)
+        .service(users::handlers::get_current_user)
+        .service(users::handlers::list_users)
+        .service(users::handlers::invite_user)
+        .service(users::handlers::get_user)
+        .service(users::handlers::update_user)
+        .service(users::handlers::delete_user)
+        .service(publishers::handlers::list_publisher_profiles)
+        .service(publishers::handlers::create_publisher_profile)
+        .service(publishers::handlers::get_publisher_profile)
+        .service(publishers::handlers::update_publisher_profile)
+        .service(publishers::handlers::delete_publisher_profile)
+        .service(audit::handlers::list_audit_events);
+}
+
+fn service_routes(cfg: &mut ServiceConfig) {
+    cfg.service(service::get_health)
+        .service(service::get_readiness)
+        .service(service::get_openapi_document);
+}
+
+/// The OpenAPI document, generated from the same registration as the server's routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(service_routes)
+        .service(scope::scope("/v1").configure(v1_routes))
+        .split_for_parts();
+    doc
+}
+
+/// The document as committed and served: pretty JSON with a trailing newline.
+pub fn openapi_json() -> String {
+    let mut json = openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises");
+    json.push('\n');
+    json
+}
+
+pub fn build_app(
+    state: web::Data<AppState>,
+    cors_origins: Vec<String>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(service_routes)
+        .service(scope::scope("/v1").configure(v1_routes))
+        .split_for_parts();
+    let routes = web::Data::new(fallback::RouteTable::from_openapi(&doc));
+    let document = web::Data::new(Document(doc.to_pretty_json().unwrap_or_default()));
+    app.app_data(state)
+        .app_data(routes)
+        .app_data(document)
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .service(
+            SwaggerUi::new("/swagger-ui/{_:.*}").config(
+                utoipa_swagger_ui::Config::new(["/openapi.json"])
+                    .persist_authorization(true)
+                    .try_it_out_enabled(true),
+            ),
+        )
+        .default_service(web::to(fallback::unmatched))
+        .wrap(from_fn(idempotency::middleware))
+        .wrap(cors(&cors_origins))
+        .wrap(from_fn(context::middleware))
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            idempotency::IDEMPOTENCY_KEY,
+            context::REQUEST_ID,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::LINK,
+            context::REQUEST_ID,
+            header::RETRY_AFTER,
+            idempotency::IDEMPOTENT_REPLAYED,
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let detail = match &err {
+        QueryPayloadError::Deserialize(e) => format!("Bad query parameter: {e}."),
+        other => format!("Bad query string: {other}."),
+    };
+    ApiError::invalid_parameter(detail).into()
+}
+
+fn path_error(err: PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::invalid_parameter(format!("Bad path parameter: {err}.")).into()
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+}
+
+impl Application {
+    /// Binds the listener first, so callers (and tests) know the port before running.
+    pub fn build(config: &Config, state: AppState) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(&config.bind)?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(state);
+        let origins = config.cors_origins.clone();
+        let server = HttpServer::new(move || build_app(state.clone(), origins.clone()))
+            .workers(config.workers)
+            .listen(listener)?
+            .run();
+        Ok(Self { server, port })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+impl AppState {
+    /// Opens the database, applies pending migrations and sets up the token keys.
+    pub fn prepare(config: &Config) -> Result<Self, String> {
+        let pool = crate::db::connect(&config.database_url, config.db_pool_size)?;
+        let mut conn = pool
+            .get()
+            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        let applied = crate::db::migrate(&mut conn)?;
+        if applied > 0 {
+            tracing::info!(applied, "database migrations applied");
+        }
+        if let Err(e) = idempotency::purge_expired(&mut conn) {
+            tracing::warn!(error = %e, "cannot purge expired idempotency keys");
+        }
+        drop(conn);
+        let secret = match (&config.jwt_secret, &config.database_url) {
+            (Some(secret), _) => secret.clone(),
+            (None, crate::config::DatabaseUrl::Sqlite(path)) => {
+                let (secret, created) = crate::config::local_secret(path)?;
+                if created {
+                    tracing::warn!(
+                        "COSELL_JWT_SECRET is not set: generated a signing secret and stored it beside the database"
+                    );
+                } else {
+                    tracing::info!(
+                        "COSELL_JWT_SECRET is not set: using the signing secret stored beside the database"
+                    );
+                }
+                secret
+            }
+            (None, crate::config::DatabaseUrl::Postgres(_)) => {
+                return Err("COSELL_JWT_SECRET must be set with PostgreSQL".into());
+            }
+        };
+        Ok(Self {
+            pool,
+            tokens: TokenKeys::hs256(&secret.0, config.token_ttl_seconds),
+            login_limiter: LoginLimiter::default(),
+        })
+    }
+}

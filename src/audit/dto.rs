@@ -1,0 +1,61 @@
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::repo::AuditEvent;
+use crate::http::time::Timestamp;
+
+/// One recorded change. Events are append-only and never change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventView {
+    #[schema(example = "01937e4a-7b1c-7000-8000-000000000001")]
+    pub id: String,
+    pub organization_id: Option<String>,
+    pub actor_id: Option<String>,
+    #[schema(example = "owner")]
+    pub actor_role: Option<String>,
+    #[schema(example = "publisher_profile.created")]
+    pub action: String,
+    #[schema(example = "publisher_profile")]
+    pub entity_type: String,
+    pub entity_id: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub request_id: String,
+    pub occurred_at: Timestamp,
+}
+
+impl From<AuditEvent> for AuditEventView {
+    fn from(e: AuditEvent) -> Self {
+        Self {
+            id: e.id,
+            organization_id: e.organization_id,
+            actor_id: e.actor_id,
+            actor_role: e.actor_role,
+            action: e.action,
+            entity_type: e.entity_type,
+            entity_id: e.entity_id,
+            from_state: e.from_state,
+            to_state: e.to_state,
+            request_id: e.request_id,
+            occurred_at: e.occurred_at.into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Page size, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// e.g. `user`, `publisher_profile`, `organization`.
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    /// e.g. `user.role_changed`.
+    pub action: Option<String>,
+    /// Staff only: one organization's events.
+    pub organization_id: Option<uuid::Uuid>,
+}

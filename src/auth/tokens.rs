@@ -1,0 +1,204 @@
+//! Access tokens: HS256 JWTs with `exp`, `iss`, `aud` and `sub` required and the algorithm
+//! allow-listed.
+
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::roles::Role;
+use crate::error::ApiError;
+
+pub const ISSUER: &str = "cosell";
+pub const AUDIENCE: &str = "cosell-api";
+/// Clock skew tolerated on `exp` and `nbf`.
+pub const LEEWAY_SECONDS: u64 = 30;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    pub role: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    pub ttl_seconds: i64,
+}
+
+impl TokenKeys {
+    pub fn hs256(secret: &[u8], ttl_seconds: i64) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.algorithms = vec![Algorithm::HS256];
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl_seconds,
+        }
+    }
+
+    pub fn issue(
+        &self,
+        user_id: Uuid,
+        organization_id: Option<Uuid>,
+        role: Role,
+    ) -> Result<String, ApiError> {
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            sub: user_id.to_string(),
+            org: organization_id.map(|o| o.to_string()),
+            role: role.as_str().to_owned(),
+            iat: now,
+            exp: now + self.ttl_seconds,
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| ApiError::internal(format!("cannot sign a token: {e}")))
+    }
+
+    /// Verifies signature, algorithm and claims; every failure is the same 401 to the client.
+    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|e| {
+                tracing::debug!(error = %e, "token rejected");
+                ApiError::unauthenticated("The access token is missing, expired or invalid.")
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"an-hs256-secret-of-at-least-32-bytes!!";
+
+    fn b64(v: &serde_json::Value) -> String {
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            v.to_string(),
+        )
+    }
+
+    fn sign(header: serde_json::Value, claims: serde_json::Value, secret: &[u8]) -> String {
+        let signing_input = format!("{}.{}", b64(&header), b64(&claims));
+        let key = EncodingKey::from_secret(secret);
+        let signature =
+            jsonwebtoken::crypto::sign(signing_input.as_bytes(), &key, Algorithm::HS256).unwrap();
+        format!("{signing_input}.{signature}")
+    }
+
+    fn valid_claims() -> serde_json::Value {
+        let now = Utc::now().timestamp();
+        serde_json::json!({"sub": Uuid::now_v7().to_string(), "role": "owner", "iat": now, "exp": now + 600, "iss": ISSUER, "aud": AUDIENCE})
+    }
+
+    #[test]
+    fn a_token_it_issues_verifies() {
+        let keys = TokenKeys::hs256(SECRET, 900);
+        let id = Uuid::now_v7();
+        let token = keys.issue(id, None, Role::Support).unwrap();
+        let claims = keys.verify(&token).unwrap();
+        assert_eq!(claims.sub, id.to_string());
+        assert_eq!(claims.role, "support");
+    }
+
+    #[test]
+    fn hand_signed_tokens_are_checked_claim_by_claim() {
+        let keys = TokenKeys::hs256(SECRET, 900);
+        let hs256 = serde_json::json!({"alg": "HS256", "typ": "JWT"});
+        assert!(
+            keys.verify(&sign(hs256.clone(), valid_claims(), SECRET))
+                .is_ok()
+        );
+
+        let now = Utc::now().timestamp();
+        let mut cases: Vec<(&str, serde_json::Value)> = Vec::new();
+        for (name, key) in [
+            ("no exp", "exp"),
+            ("no iss", "iss"),
+            ("no aud", "aud"),
+            ("no sub", "sub"),
+        ] {
+            let mut c = valid_claims();
+            c.as_object_mut().unwrap().remove(key);
+            cases.push((name, c));
+        }
+        let mut c = valid_claims();
+        c["exp"] = serde_json::json!(now - 31);
+        cases.push(("expired beyond the leeway", c));
+        let mut c = valid_claims();
+        c["exp"] = serde_json::json!((now + 600).to_string());
+        cases.push(("string exp", c));
+        let mut c = valid_claims();
+        c["nbf"] = serde_json::json!(now + 120);
+        cases.push(("nbf in the future", c));
+        let mut c = valid_claims();
+        c["aud"] = serde_json::json!("someone-else");
+        cases.push(("wrong audience", c));
+        let mut c = valid_claims();
+        c["iss"] = serde_json::json!("someone-else");
+        cases.push(("wrong issuer", c));
+        for (name, claims) in cases {
+            assert!(
+                keys.verify(&sign(hs256.clone(), claims, SECRET)).is_err(),
+                "{name} was accepted"
+            );
+        }
+
+        let mut c = valid_claims();
+        c["exp"] = serde_json::json!(now - 10);
+        assert!(
+            keys.verify(&sign(hs256, c, SECRET)).is_ok(),
+            "expiry within the leeway is tolerated"
+        );
+    }
+
+    #[test]
+    fn other_algorithms_and_secrets_are_refused() {
+        let keys = TokenKeys::hs256(SECRET, 900);
+        for alg in ["none", "None", "NONE", "HS384", "HS512"] {
+            let header = serde_json::json!({"alg": alg, "typ": "JWT"});
+            let unsigned = format!("{}.{}.", b64(&header), b64(&valid_claims()));
+            assert!(keys.verify(&unsigned).is_err(), "alg {alg} accepted");
+        }
+        let hs256 = serde_json::json!({"alg": "HS256", "typ": "JWT"});
+        let other = sign(
+            hs256.clone(),
+            valid_claims(),
+            b"another-secret-that-is-long-enough-too",
+        );
+        assert!(keys.verify(&other).is_err());
+
+        let good = sign(hs256, valid_claims(), SECRET);
+        let mut flipped = good.clone().into_bytes();
+        let last = flipped.len() - 2;
+        flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
+        assert!(keys.verify(std::str::from_utf8(&flipped).unwrap()).is_err());
+        let parts: Vec<&str> = good.split('.').collect();
+        let tampered = format!(
+            "{}.{}.{}",
+            parts[0],
+            b64(&serde_json::json!({"sub": "x", "role": "owner"})),
+            parts[2]
+        );
+        assert!(keys.verify(&tampered).is_err());
+        assert!(keys.verify(&format!("{}.{}", parts[0], parts[1])).is_err());
+        assert!(keys.verify(&format!("{good}.extra")).is_err());
+    }
+}

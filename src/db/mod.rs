@@ -1,0 +1,157 @@
+//! Database access: one connection type over SQLite and PostgreSQL, the pool, migrations, and
+//! the helpers that run diesel off the async workers inside the right kind of transaction.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::DatabaseUrl;
+use crate::error::ApiError;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Milliseconds SQLite waits for a lock before answering "busy".
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+/// Arbitrary, stable key of the PostgreSQL advisory lock that serialises migrations.
+const MIGRATION_LOCK_KEY: i64 = 0x636f_7365_6c6c;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager<DbConn>>;
+pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+
+#[derive(Debug)]
+struct SqliteSettings;
+
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqliteSettings {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        if let DbConn::Sqlite(conn) = conn {
+            // busy_timeout comes first so that even switching to WAL waits for other writers.
+            conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};
+                 PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;"
+            ))
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Builds the pool for `url`; the SQLite file's folder is created when missing.
+pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, String> {
+    let conn_string = match url {
+        DatabaseUrl::Sqlite(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            path.to_string_lossy().into_owned()
+        }
+        DatabaseUrl::Postgres(url) => url.clone(),
+    };
+    Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .connection_customizer(Box::new(SqliteSettings))
+        .build(ConnectionManager::<DbConn>::new(conn_string))
+        .map_err(|e| format!("cannot open the database: {e}"))
+}
+
+/// Applies every pending migration. On PostgreSQL an advisory lock makes concurrent starts of
+/// several processes take turns instead of racing.
+pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
+    let err = |e: Box<dyn std::error::Error + Send + Sync>| format!("migration failed: {e}");
+    match conn {
+        DbConn::Pg(pg) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                .execute(pg)
+                .map_err(|e| format!("cannot take the migration lock: {e}"))?;
+            let applied = pg
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len());
+            let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+                .execute(pg);
+            applied.map_err(err)
+        }
+        DbConn::Sqlite(lite) => lite
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.len())
+            .map_err(err),
+    }
+}
+
+/// Runs `f` in a transaction that may write. On SQLite it starts as `BEGIN IMMEDIATE`, so the
+/// write lock is taken up front and waits under the busy timeout instead of failing half-way.
+pub fn write_tx<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    match conn {
+        DbConn::Sqlite(lite) => {
+            AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?
+        }
+        DbConn::Pg(pg) => AnsiTransactionManager::begin_transaction(pg)?,
+    }
+    type Manager = <DbConn as Connection>::TransactionManager;
+    match f(conn) {
+        Ok(value) => {
+            if let Err(e) = Manager::commit_transaction(conn) {
+                let _ = Manager::rollback_transaction(conn);
+                return Err(e.into());
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            Manager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+/// Runs blocking database work on actix's blocking thread pool with a pooled connection.
+pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get().map_err(|e| {
+            tracing::warn!(error = %e, "no database connection available");
+            ApiError::unavailable()
+        })?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
+}
+
+/// Like [`run`], inside [`write_tx`].
+pub async fn write<T, F>(pool: &DbPool, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+{
+    run(pool, move |conn| write_tx(conn, f)).await
+}
+
+/// Checks that the database answers (for `/readyz`).
+pub fn ping(conn: &mut DbConn) -> Result<(), ApiError> {
+    conn.batch_execute("SELECT 1")?;
+    Ok(())
+}

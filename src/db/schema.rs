@@ -1,0 +1,88 @@
+// The portable schema: every column type here exists on SQLite and PostgreSQL alike.
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        name -> Text,
+        mpn_id -> Text,
+        country -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        organization_id -> Nullable<Text>,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        status -> Text,
+        password_hash -> Nullable<Text>,
+        invitation_token_hash -> Nullable<Text>,
+        invitation_expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_login_at -> Nullable<Timestamp>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    publisher_profiles (id) {
+        id -> Text,
+        organization_id -> Text,
+        publisher_id -> Text,
+        display_name -> Text,
+        mpn_id -> Text,
+        contact_name -> Text,
+        contact_email -> Text,
+        website -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        organization_id -> Nullable<Text>,
+        actor_id -> Nullable<Text>,
+        actor_role -> Nullable<Text>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Nullable<Text>,
+        request_id -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, idempotency_key) {
+        scope -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status_code -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        response_headers -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(publisher_profiles -> organizations (organization_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    users,
+    publisher_profiles,
+    audit_events,
+    idempotency_keys,
+);

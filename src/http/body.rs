@@ -1,0 +1,229 @@
+//! `Body<T>`: the JSON request body extractor. It enforces the size limit and the content type,
+//! rejects unknown members with a pointer to them, and runs the type's validation rules, so a
+//! handler only ever sees a well-formed, valid value.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use validator::Validate;
+
+use crate::error::{ApiError, FieldIssue};
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+pub struct Body<T>(pub T);
+
+impl<T> Body<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for Body<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type_ok = is_json(req);
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared_length.is_some_and(|n| n > MAX_BODY_BYTES) {
+                return Err(too_large());
+            }
+            if !content_type_ok {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "Send the body as application/json.",
+                ));
+            }
+            let mut bytes = Vec::with_capacity(declared_length.unwrap_or(1024).min(MAX_BODY_BYTES));
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk
+                    .map_err(|e| ApiError::bad_request(format!("cannot read the body: {e}")))?;
+                if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            let value: T = parse_json(&bytes)?;
+            value.validate()?;
+            Ok(Body(value))
+        })
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "The request body is larger than 256 KiB.",
+    )
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Some(value) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Parses JSON, naming the member at fault in the problem's `errors`.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "The request body is empty; send a JSON object.",
+        ));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let value = result.map_err(|e| {
+        let pointer = pointer_of(e.path());
+        let inner = e.into_inner();
+        let message = inner.to_string();
+        // The path already ends at the unknown member.
+        if let Some(field) = unknown_field_name(&message) {
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unknown_field",
+                format!("`{field}` is not a member this request accepts."),
+            )
+            .with_errors(vec![FieldIssue::new(
+                pointer,
+                "unknown_field",
+                strip_position(&message),
+            )]);
+        }
+        let detail = if inner.is_syntax() || inner.is_eof() {
+            format!("The body is not valid JSON: {message}")
+        } else {
+            format!(
+                "The body does not have the expected shape: {}",
+                strip_position(&message)
+            )
+        };
+        ApiError::bad_request(detail).with_errors(vec![FieldIssue::new(
+            pointer,
+            "invalid_json",
+            strip_position(&message),
+        )])
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::bad_request(format!("The body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::from("#");
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => pointer.push_str(&format!("/{}", escape(key))),
+            Segment::Enum { variant } => pointer.push_str(&format!("/{}", escape(variant))),
+            Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+fn unknown_field_name(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next().map(escape)
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// For `Option<T>` members of a merge patch whose column cannot be empty: absent means
+/// unchanged, and `null` is refused instead of being read as "unchanged".
+pub fn non_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        inner: Inner,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        name: String,
+    }
+
+    #[test]
+    fn an_unknown_member_is_named_by_its_pointer() {
+        let e = parse_json::<Outer>(br#"{"inner": {"name": "x", "status": "live"}}"#).unwrap_err();
+        assert_eq!(e.code, "unknown_field");
+        assert_eq!(e.errors()[0].pointer, "#/inner/status");
+    }
+
+    #[test]
+    fn a_wrong_type_is_a_bad_request_at_its_pointer() {
+        let e = parse_json::<Outer>(br#"{"inner": {"name": 5}}"#).unwrap_err();
+        assert_eq!(e.code, "bad_request");
+        assert_eq!(e.errors()[0].pointer, "#/inner/name");
+    }
+
+    #[test]
+    fn malformed_empty_and_trailing_input_are_bad_requests() {
+        for input in [&b"{"[..], b"", b"  ", br#"{"inner": {"name": "x"}} []"#] {
+            assert_eq!(parse_json::<Outer>(input).unwrap_err().code, "bad_request");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_overflowing_the_stack() {
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        assert_eq!(
+            parse_json::<serde_json::Value>(deep.as_bytes())
+                .unwrap_err()
+                .code,
+            "bad_request"
+        );
+    }
+}

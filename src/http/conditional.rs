@@ -1,0 +1,92 @@
+//! Conditional requests: a strong `ETag` derived from `version`, and `If-Match` on writes.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The `If-Match` header of a write, if any.
+#[derive(Debug, Clone, Default)]
+pub struct IfMatch(Option<String>);
+
+impl IfMatch {
+    /// Fails with 412 unless the header is absent, `*`, or lists the current version's ETag.
+    pub fn check(&self, current_version: i64) -> Result<(), ApiError> {
+        let Some(raw) = &self.0 else { return Ok(()) };
+        let current = etag(current_version);
+        let matches = raw
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag == current);
+        if matches {
+            Ok(())
+        } else {
+            Err(ApiError::precondition_failed())
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let value = match req.headers().get(header::IF_MATCH) {
+            None => Ok(IfMatch(None)),
+            Some(v) => v
+                .to_str()
+                .map(|s| IfMatch(Some(s.to_owned())))
+                .map_err(|_| {
+                    ApiError::invalid_parameter("`If-Match` must be an entity tag such as \"3\".")
+                }),
+        };
+        ready(value)
+    }
+}
+
+/// A response carrying one object and its ETag.
+pub fn entity<T: Serialize>(status: StatusCode, body: &T, version: i64) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
+}
+
+/// 201 with `Location` and `ETag`.
+pub fn created<T: Serialize>(location: String, body: &T, version: i64) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_accepts_the_current_tag_star_or_nothing() {
+        assert!(IfMatch(None).check(3).is_ok());
+        assert!(IfMatch(Some("*".into())).check(3).is_ok());
+        assert!(IfMatch(Some("\"3\"".into())).check(3).is_ok());
+        assert!(IfMatch(Some("\"1\", \"3\"".into())).check(3).is_ok());
+    }
+
+    #[test]
+    fn stale_weak_or_garbled_tags_fail_the_precondition() {
+        for tag in ["\"2\"", "W/\"3\"", "3", "garbage"] {
+            assert_eq!(
+                IfMatch(Some(tag.into())).check(3).unwrap_err().status,
+                StatusCode::PRECONDITION_FAILED
+            );
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The HTTP conventions every endpoint shares: request context, bodies, pagination, conditional
+//! requests, idempotency, and the answers for unknown routes.
+
+pub mod body;
+pub mod conditional;
+pub mod context;
+pub mod fallback;
+pub mod idempotency;
+pub mod pagination;
+pub mod time;

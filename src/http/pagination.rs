@@ -1,0 +1,154 @@
+//! Keyset pagination: `limit` 1–100 (default 20), an opaque `cursor`, `next_cursor` and a
+//! `Link: rel="next"` header. Rows are ordered by their UUIDv7 id, newest first, so a page costs
+//! the same however large the table is.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+
+pub const DEFAULT_LIMIT: i64 = 20;
+pub const MAX_LIMIT: i64 = 100;
+const CURSOR_PREFIX: &str = "v1:";
+
+/// One page of a collection.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    #[schema(example = json!(null))]
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    pub limit: i64,
+    /// Only rows whose id sorts before this one (the last id of the previous page).
+    pub before_id: Option<String>,
+}
+
+impl PageRequest {
+    pub fn parse(limit: Option<i64>, cursor: Option<&str>) -> Result<Self, ApiError> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::invalid_parameter(format!(
+                "`limit` must be between 1 and {MAX_LIMIT}."
+            )));
+        }
+        let before_id = cursor.map(decode_cursor).transpose()?;
+        Ok(Self { limit, before_id })
+    }
+
+    /// Rows to fetch: one more than the page, to learn whether another page follows.
+    pub fn fetch(&self) -> i64 {
+        self.limit + 1
+    }
+
+    /// Cuts the fetched rows to a page and computes its cursor from the last row's id.
+    pub fn page<R, T>(
+        &self,
+        mut rows: Vec<R>,
+        id: impl Fn(&R) -> &str,
+        map: impl FnMut(R) -> T,
+    ) -> Page<T> {
+        let next_cursor = if rows.len() as i64 > self.limit {
+            rows.truncate(self.limit as usize);
+            rows.last().map(|r| encode_cursor(id(r)))
+        } else {
+            None
+        };
+        Page {
+            items: rows.into_iter().map(map).collect(),
+            next_cursor,
+        }
+    }
+}
+
+fn encode_cursor(id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{id}"))
+}
+
+fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
+    let invalid = || ApiError::invalid_parameter("`cursor` is not a cursor this API issued.");
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let id = text.strip_prefix(CURSOR_PREFIX).ok_or_else(invalid)?;
+    uuid::Uuid::parse_str(id).map_err(|_| invalid())?;
+    Ok(id.to_owned())
+}
+
+impl<T: Serialize> Page<T> {
+    /// 200 with the page, and a `Link` to the next one that keeps the request's filters.
+    pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
+        let mut response = HttpResponse::Ok();
+        if let Some(cursor) = &self.next_cursor {
+            let mut query: Vec<(String, String)> =
+                url::form_urlencoded::parse(req.query_string().as_bytes())
+                    .into_owned()
+                    .filter(|(k, _)| k != "cursor")
+                    .collect();
+            query.push(("cursor".into(), cursor.clone()));
+            let encoded = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(query)
+                .finish();
+            response.insert_header((
+                header::LINK,
+                format!("<{}?{}>; rel=\"next\"", req.path(), encoded),
+            ));
+        }
+        response.json(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_outside_the_range_are_refused() {
+        for limit in [0, -1, 101, 1_000_000] {
+            assert_eq!(
+                PageRequest::parse(Some(limit), None).unwrap_err().code,
+                "invalid_parameter"
+            );
+        }
+        assert_eq!(PageRequest::parse(None, None).unwrap().limit, DEFAULT_LIMIT);
+    }
+
+    #[test]
+    fn cursors_round_trip_and_forgeries_are_refused() {
+        let id = uuid::Uuid::now_v7().to_string();
+        let cursor = encode_cursor(&id);
+        assert_eq!(
+            PageRequest::parse(None, Some(&cursor))
+                .unwrap()
+                .before_id
+                .as_deref(),
+            Some(id.as_str())
+        );
+        for forged in [
+            "",
+            "not base64!",
+            &URL_SAFE_NO_PAD.encode("v1:'; DROP TABLE users"),
+            &URL_SAFE_NO_PAD.encode(&id),
+        ] {
+            assert!(PageRequest::parse(None, Some(forged)).is_err(), "{forged}");
+        }
+    }
+
+    #[test]
+    fn a_full_page_points_to_the_next_and_the_last_does_not() {
+        let request = PageRequest::parse(Some(2), None).unwrap();
+        let ids: Vec<String> = (0..3).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+        let page = request.page(ids.clone(), |s| s.as_str(), |s| s);
+        assert_eq!(page.items.len(), 2);
+        let next = PageRequest::parse(Some(2), page.next_cursor.as_deref()).unwrap();
+        assert_eq!(next.before_id.as_deref(), Some(ids[1].as_str()));
+        let last = request.page(ids[..2].to_vec(), |s| s.as_str(), |s| s);
+        assert!(last.next_cursor.is_none());
+    }
+}

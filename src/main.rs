@@ -1,0 +1,108 @@
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use cosell::app::{AppState, Application};
+use cosell::auth::roles::Role;
+use cosell::config::Config;
+
+/// The co-sell publishing workflow API. Configuration comes from COSELL_* environment variables
+/// (see the README).
+#[derive(Parser)]
+#[command(name = "cosell", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API server (applies pending migrations first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Administrative tasks.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a staff user (support or reviewer).
+    CreateStaff {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        display_name: String,
+        #[arg(long, value_parser = ["support", "reviewer"])]
+        role: String,
+        /// The password; read from COSELL_ADMIN_PASSWORD when absent.
+        #[arg(long, env = "COSELL_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        print!("{}", cosell::app::openapi_json());
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cosell: invalid configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    cosell::telemetry::init(&config.log, config.log_format);
+    match run(cli.command, &config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("cosell: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command, config: &Config) -> Result<(), String> {
+    match command {
+        Command::Openapi => unreachable!("handled before configuration is read"),
+        Command::Serve => {
+            let state = AppState::prepare(config)?;
+            actix_web::rt::System::new().block_on(async {
+                let app = Application::build(config, state).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+                tracing::info!(bind = %config.bind, database = ?config.database_url, "cosell is serving; Swagger UI at /swagger-ui/");
+                app.run().await.map_err(|e| e.to_string())
+            })
+        }
+        Command::Migrate => {
+            let state = AppState::prepare(config)?;
+            drop(state);
+            println!("migrations are up to date");
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::CreateStaff {
+                    email,
+                    display_name,
+                    role,
+                    password,
+                },
+        } => {
+            let role: Role = role.parse()?;
+            let state = AppState::prepare(config)?;
+            let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+            let id =
+                cosell::admin::create_staff(&mut conn, &email, &display_name, role, &password)?;
+            println!("created {role} {email} ({id})");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The OpenAPI document: its frame (info, tags, security scheme, shared responses). Paths and
+//! schemas are collected from the same `.service(..)` registration the server uses (see `app`).
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+pub mod responses {
+    //! Error responses, named once and referenced by every operation.
+    #![allow(dead_code)]
+    use crate::error::Problem;
+    use utoipa::ToResponse;
+
+    const PROBLEM: &str = "application/problem+json";
+    const _: &str = PROBLEM;
+
+    /// Malformed JSON, an unknown member (`unknown_field`) or a bad path or query parameter (`invalid_parameter`).
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json", example = json!({
+        "type": "urn:cosell:problem:unknown_field", "title": "Bad Request", "status": 400,
+        "detail": "`status` is not a member this request accepts.", "instance": "/v1/publisher-profiles",
+        "code": "unknown_field", "request_id": "01937e4a-7b1c-7000-8000-00000000abcd",
+        "errors": [{"pointer": "#/status", "code": "unknown_field", "message": "unknown field `status`"}]
+    }))]
+    pub struct BadRequest(Problem);
+
+    /// Missing, expired or invalid bearer token (`unauthenticated`); answered with `WWW-Authenticate: Bearer`.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json", headers(("WWW-Authenticate" = String, description = "Always `Bearer`")))]
+    pub struct Unauthenticated(Problem);
+
+    /// The caller's role may not do this to an object it can see (`forbidden`).
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct Forbidden(Problem);
+
+    /// No such object, or another organization's (`not_found`); the body is the same either way.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct NotFound(Problem);
+
+    /// Not allowed in the current state, or a uniqueness clash (`already_exists`, `last_owner`,
+    /// `invalid_state_transition`, `request_in_progress`, …).
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct Conflict(Problem);
+
+    /// `If-Match` named a version that is no longer current (`precondition_failed`).
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct PreconditionFailed(Problem);
+
+    /// The body is larger than 256 KiB (`payload_too_large`).
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct PayloadTooLarge(Problem);
+
+    /// The body is not `application/json` (`unsupported_media_type`).
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct UnsupportedMediaType(Problem);
+
+    /// Well-formed but breaks a rule (`validation_error`, `idempotency_key_reused`, …); `errors` points at each field.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json", example = json!({
+        "type": "urn:cosell:problem:validation_error", "title": "Unprocessable Entity", "status": 422,
+        "detail": "The request breaks one or more rules; see `errors`.", "instance": "/v1/publisher-profiles",
+        "code": "validation_error", "request_id": "01937e4a-7b1c-7000-8000-00000000abcd",
+        "errors": [{"pointer": "#/website", "code": "invalid_url", "message": "must be an absolute https:// URL"}]
+    }))]
+    pub struct Unprocessable(Problem);
+
+    /// Too many attempts (`rate_limited`); see `Retry-After`.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait")))]
+    pub struct TooManyRequests(Problem);
+
+    /// The database is busy or unreachable (`unavailable`); see `Retry-After`.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait")))]
+    pub struct Unavailable(Problem);
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "cosell",
+        description = "Co-sell publishing workflow of a cloud marketplace partner portal: legacy co-sell solutions, \
+marketplace offers, publishing through certification and preview, and the partner support desk.\n\n\
+**Try it:** enrol with `POST /v1/accounts`, get a token with `POST /v1/auth/token`, press **Authorize** and paste \
+the `access_token`.\n\n\
+**Conventions:** JSON bodies with snake_case members; unknown members are refused (400 `unknown_field`). \
+Errors are `application/problem+json` with a stable `code`. Lists take `limit` (1–100) and `cursor` and answer \
+`{items, next_cursor}` plus a `Link: rel=\"next\"` header, newest first. Single objects carry an `ETag`; send it \
+back in `If-Match` on PATCH, DELETE and actions (412 when stale). Any POST accepts `Idempotency-Key`. \
+Every response has a `Request-Id`.",
+        version = "1.0.0",
+        license(name = "MIT"),
+    ),
+    modifiers(&Security),
+    components(responses(
+        responses::BadRequest,
+        responses::Unauthenticated,
+        responses::Forbidden,
+        responses::NotFound,
+        responses::Conflict,
+        responses::PreconditionFailed,
+        responses::PayloadTooLarge,
+        responses::UnsupportedMediaType,
+        responses::Unprocessable,
+        responses::TooManyRequests,
+        responses::Unavailable,
+    )),
+    tags(
+        (name = "accounts", description = "Enrolment, tokens and invitations"),
+        (name = "organization", description = "The caller's partner organization"),
+        (name = "users", description = "Users of an organization and their roles"),
+        (name = "publisher-profiles", description = "Publisher profiles that own offers"),
+        (name = "audit", description = "The append-only audit log"),
+        (name = "service", description = "Health, readiness and this document"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.bearer_format = Some("JWT".into());
+        scheme.description = Some("An access token from `POST /v1/auth/token`.".into());
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}

@@ -1,0 +1,23 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::organizations;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = organizations)]
+pub struct Organization {
+    pub id: String,
+    pub name: String,
+    pub mpn_id: String,
+    pub country: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub version: i64,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = organizations)]
+pub struct OrganizationChanges {
+    pub name: Option<String>,
+    pub country: Option<String>,
+}

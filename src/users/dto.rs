@@ -1,0 +1,110 @@
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::model::{User, UserStatus};
+use crate::auth::roles::Role;
+use crate::error::ApiError;
+use crate::http::body::non_null;
+use crate::http::time::Timestamp;
+
+/// A user as the API shows it; password hashes and invitation tokens never leave the server.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    #[schema(example = "01937e4a-7b1c-7000-8000-000000000002")]
+    pub id: String,
+    /// `null` for staff.
+    #[schema(example = "01937e4a-7b1c-7000-8000-000000000001")]
+    pub organization_id: Option<String>,
+    #[schema(example = "ada@contoso.example")]
+    pub email: String,
+    #[schema(example = "Ada Lovelace")]
+    pub display_name: String,
+    pub role: Role,
+    pub status: UserStatus,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub last_login_at: Option<Timestamp>,
+    #[schema(example = 1)]
+    pub version: i64,
+}
+
+impl TryFrom<User> for UserView {
+    type Error = ApiError;
+    fn try_from(u: User) -> Result<Self, ApiError> {
+        Ok(Self {
+            role: crate::enums::parse_stored(&u.role)?,
+            status: crate::enums::parse_stored(&u.status)?,
+            id: u.id,
+            organization_id: u.organization_id,
+            email: u.email,
+            display_name: u.display_name,
+            created_at: u.created_at.into(),
+            updated_at: u.updated_at.into(),
+            last_login_at: u.last_login_at.map(Into::into),
+            version: u.version,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "grace@contoso.example", "display_name": "Grace Hopper", "role": "developer"}))]
+pub struct InviteUser {
+    #[validate(
+        email(code = "invalid_email", message = "must be an e-mail address"),
+        length(max = 254)
+    )]
+    pub email: String,
+    #[validate(
+        length(min = 1, max = 100),
+        custom(function = "crate::validate::single_line")
+    )]
+    pub display_name: String,
+    /// `owner`, `manager` or `developer`; only owners may invite owners.
+    pub role: Role,
+}
+
+/// The invited user and the one-time token the invitee needs to set a password. The token is
+/// shown only in this answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Invitation {
+    pub user: UserView,
+    #[schema(example = "p0N4Jq0r0Yb6m0hS4u1iKx7cQ2VwLZ8eT3aFgH5jK9s")]
+    pub invitation_token: String,
+    pub invitation_expires_at: Timestamp,
+}
+
+/// Merge patch of a user: `role` and `status` need an owner or manager; anyone may rename themselves.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "manager"}))]
+pub struct UpdateUser {
+    #[serde(default, deserialize_with = "non_null")]
+    #[validate(
+        length(min = 1, max = 100),
+        custom(function = "crate::validate::single_line")
+    )]
+    pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "non_null")]
+    pub role: Option<Role>,
+    /// `active` or `disabled`; an invited user becomes active by accepting the invitation.
+    #[serde(default, deserialize_with = "non_null")]
+    pub status: Option<UserStatus>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListUsersQuery {
+    /// Page size, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    pub role: Option<Role>,
+    pub status: Option<UserStatus>,
+    /// Staff only: one organization's users.
+    pub organization_id: Option<Uuid>,
+}

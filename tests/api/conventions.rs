@@ -1,0 +1,206 @@
+use actix_web::http::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp};
+use crate::on_both;
+
+on_both!(
+    malformed_bodies_are_problems_not_plain_text,
+    an_oversized_body_is_413,
+    unknown_routes_and_methods_are_problems,
+    every_answer_carries_a_request_id,
+    health_and_readiness_answer,
+    a_bad_path_parameter_is_400,
+);
+
+async fn malformed_bodies_are_problems_not_plain_text(app: TestApp) {
+    let org = app.enrol().await;
+    let post = || app.post("/v1/publisher-profiles").bearer(&org.owner.token);
+    post()
+        .raw("application/json", "{\"publisher_id\": ")
+        .send()
+        .await
+        .problem(StatusCode::BAD_REQUEST, "bad_request");
+    post()
+        .raw("application/json", "")
+        .send()
+        .await
+        .problem(StatusCode::BAD_REQUEST, "bad_request");
+    post()
+        .raw("application/json", "[1, 2]")
+        .send()
+        .await
+        .problem(StatusCode::BAD_REQUEST, "bad_request");
+    post()
+        .raw("text/plain", "{}")
+        .send()
+        .await
+        .problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    app.post("/v1/accounts")
+        .send()
+        .await
+        .problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+    post()
+        .raw("application/json", deep)
+        .send()
+        .await
+        .problem(StatusCode::BAD_REQUEST, "bad_request");
+    let typed = post().json(&json!({"publisher_id": 42})).send().await;
+    assert_eq!(
+        typed.problem(StatusCode::BAD_REQUEST, "bad_request")["errors"][0]["pointer"],
+        "#/publisher_id"
+    );
+    let listed = app
+        .get("/v1/publisher-profiles")
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    assert_eq!(
+        listed.body["items"].as_array().unwrap().len(),
+        0,
+        "nothing was stored"
+    );
+}
+
+async fn an_oversized_body_is_413(app: TestApp) {
+    let org = app.enrol().await;
+    let big = format!("{{\"display_name\": \"{}\"}}", "x".repeat(300 * 1024));
+    let res = app
+        .post("/v1/publisher-profiles")
+        .bearer(&org.owner.token)
+        .raw("application/json", big.clone())
+        .send()
+        .await;
+    res.problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    let keyed = app
+        .post("/v1/publisher-profiles")
+        .bearer(&org.owner.token)
+        .header("idempotency-key", "big-one")
+        .raw("application/json", big)
+        .send()
+        .await;
+    keyed.problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+}
+
+async fn unknown_routes_and_methods_are_problems(app: TestApp) {
+    app.get("/v1/nothing-here")
+        .send()
+        .await
+        .problem(StatusCode::NOT_FOUND, "not_found");
+    app.get("/nothing")
+        .send()
+        .await
+        .problem(StatusCode::NOT_FOUND, "not_found");
+    let res = app
+        .request(actix_web::http::Method::PUT, "/v1/users/me")
+        .send()
+        .await;
+    res.problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    assert_eq!(res.header("allow"), Some("GET"));
+    let res = app
+        .request(
+            actix_web::http::Method::PUT,
+            &format!("/v1/publisher-profiles/{}", uuid::Uuid::now_v7()),
+        )
+        .send()
+        .await;
+    res.problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    assert_eq!(res.header("allow"), Some("GET, PATCH, DELETE"));
+    let res = app.delete("/v1/accounts").send().await;
+    assert_eq!(res.header("allow"), Some("POST"));
+}
+
+async fn every_answer_carries_a_request_id(app: TestApp) {
+    let ok = app
+        .get("/healthz")
+        .header("request-id", "client-correlation-1")
+        .send()
+        .await;
+    let id = ok.header("request-id").expect("Request-Id").to_owned();
+    assert_ne!(
+        id, "client-correlation-1",
+        "ids are generated; the client's is only logged"
+    );
+    assert!(uuid::Uuid::parse_str(&id).is_ok());
+    let other = app.get("/healthz").send().await;
+    assert_ne!(other.header("request-id"), Some(id.as_str()));
+    let problem = app.get("/v1/users/me").send().await;
+    problem.problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+async fn health_and_readiness_answer(app: TestApp) {
+    assert_eq!(app.get("/healthz").send().await.body["status"], "ok");
+    assert_eq!(app.get("/readyz").send().await.body["status"], "ok");
+    let doc = app.get("/openapi.json").send().await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert_eq!(doc.body["info"]["title"], "cosell");
+    let ui = app.get("/swagger-ui/").send().await;
+    assert_eq!(ui.status, StatusCode::OK);
+    if app.backend == Backend::Sqlite {
+        // Readiness really asks the database: with the pool's database gone it is 503.
+        let mut conn = app.pool.get().unwrap();
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute("SELECT 1").unwrap();
+    }
+}
+
+async fn a_bad_path_parameter_is_400(app: TestApp) {
+    let org = app.enrol().await;
+    let res = app
+        .get("/v1/users/not-a-uuid")
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    res.problem(StatusCode::BAD_REQUEST, "invalid_parameter");
+}
+
+#[actix_web::test]
+async fn cors_allows_configured_origins_and_exposes_the_documented_headers() {
+    let app = TestApp::start_with(
+        Backend::Sqlite,
+        &[("COSELL_CORS_ORIGINS", "https://portal.contoso.example")],
+    )
+    .await
+    .unwrap();
+    let res = app
+        .get("/healthz")
+        .header("origin", "https://portal.contoso.example")
+        .send()
+        .await;
+    assert_eq!(
+        res.header("access-control-allow-origin"),
+        Some("https://portal.contoso.example")
+    );
+    let exposed = res
+        .header("access-control-expose-headers")
+        .unwrap()
+        .to_ascii_lowercase();
+    for name in [
+        "etag",
+        "location",
+        "link",
+        "request-id",
+        "retry-after",
+        "idempotent-replayed",
+    ] {
+        assert!(exposed.contains(name), "{name} not exposed: {exposed}");
+    }
+    let foreign = app
+        .get("/healthz")
+        .header("origin", "https://evil.example")
+        .send()
+        .await;
+    assert!(foreign.header("access-control-allow-origin").is_none());
+    let preflight = app
+        .request(actix_web::http::Method::OPTIONS, "/v1/users/me")
+        .header("origin", "https://portal.contoso.example")
+        .header("access-control-request-method", "PATCH")
+        .header(
+            "access-control-request-headers",
+            "authorization, if-match, idempotency-key",
+        )
+        .send()
+        .await;
+    assert!(preflight.status.is_success(), "{:?}", preflight.status);
+}

@@ -1,0 +1,354 @@
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use actix_http::Request;
+use actix_service::boxed::{self, BoxService};
+use actix_web::body::BoxBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::{test, web};
+use diesel::{Connection, RunQueryDsl};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use cosell::app::{AppState, build_app};
+use cosell::auth::roles::Role;
+use cosell::config::Config;
+use cosell::db::DbPool;
+
+pub const SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Declares an async test that runs once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                let app = $crate::helpers::TestApp::start($crate::helpers::Backend::Sqlite).await.expect("sqlite");
+                super::$name(app).await;
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                match $crate::helpers::TestApp::start($crate::helpers::Backend::Postgres).await {
+                    Some(app) => super::$name(app).await,
+                    None => eprintln!("COSELL_TEST_POSTGRES_URL is not set: skipped on PostgreSQL"),
+                }
+            }
+        }
+    )+};
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    service: BoxService<Request, ServiceResponse<BoxBody>, actix_web::Error>,
+    pub pool: DbPool,
+    pub backend: Backend,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Dir(PathBuf),
+    Schema { admin_url: String, schema: String },
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Schema { admin_url, schema } => {
+                if let Ok(mut conn) = diesel::pg::PgConnection::establish(admin_url) {
+                    let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                        .execute(&mut conn);
+                }
+            }
+        }
+    }
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("COSELL_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+impl TestApp {
+    /// `None` only for PostgreSQL when no test server is configured.
+    pub async fn start(backend: Backend) -> Option<Self> {
+        Self::start_with(backend, &[]).await
+    }
+
+    pub async fn start_with(backend: Backend, settings: &[(&str, &str)]) -> Option<Self> {
+        let (database_url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let dir =
+                    std::env::temp_dir().join(format!("cosell-test-{}", Uuid::now_v7().simple()));
+                let url = format!("sqlite://{}", dir.join("cosell.db").display());
+                (url, Cleanup::Dir(dir))
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_url()?;
+                let schema = format!("t_{}", Uuid::now_v7().simple());
+                let mut conn =
+                    diesel::pg::PgConnection::establish(&admin_url).unwrap_or_else(|e| {
+                        panic!(
+                            "COSELL_TEST_POSTGRES_URL is set but PostgreSQL cannot be reached: {e}"
+                        )
+                    });
+                diesel::sql_query(format!("CREATE SCHEMA {schema}"))
+                    .execute(&mut conn)
+                    .expect("create schema");
+                let separator = if admin_url.contains('?') { '&' } else { '?' };
+                let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");
+                (url, Cleanup::Schema { admin_url, schema })
+            }
+        };
+        let mut vars: Vec<(String, String)> = vec![
+            ("COSELL_DATABASE_URL".into(), database_url),
+            ("COSELL_JWT_SECRET".into(), SECRET.into()),
+            ("COSELL_DB_POOL_SIZE".into(), "4".into()),
+        ];
+        vars.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let config = Config::from_lookup(|name| {
+            vars.iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        })
+        .expect("test config");
+        let state = AppState::prepare(&config).expect("prepare the application");
+        let pool = state.pool.clone();
+        let app = test::init_service(build_app(
+            web::Data::new(state),
+            config.cors_origins.clone(),
+        ))
+        .await;
+        let service = boxed::service(actix_service::ServiceExt::map(
+            app,
+            |res: ServiceResponse<_>| res.map_into_boxed_body(),
+        ));
+        Some(Self {
+            service,
+            pool,
+            backend,
+            cleanup,
+        })
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder<'_> {
+        RequestBuilder {
+            app: self,
+            req: test::TestRequest::default().method(method).uri(path),
+        }
+    }
+    pub fn get(&self, path: &str) -> RequestBuilder<'_> {
+        self.request(Method::GET, path)
+    }
+    pub fn post(&self, path: &str) -> RequestBuilder<'_> {
+        self.request(Method::POST, path)
+    }
+    pub fn patch(&self, path: &str) -> RequestBuilder<'_> {
+        self.request(Method::PATCH, path)
+    }
+    pub fn delete(&self, path: &str) -> RequestBuilder<'_> {
+        self.request(Method::DELETE, path)
+    }
+
+    /// Enrols a fresh organization with a unique MPN ID; its owner is logged in.
+    pub async fn enrol(&self) -> Org {
+        let mpn_id = unique_mpn_id();
+        let email = format!("owner-{}@contoso.example", Uuid::now_v7().simple());
+        let res = self
+            .post("/v1/accounts")
+            .json(&json!({
+                "organization": {"name": "Contoso", "mpn_id": mpn_id, "country": "US"},
+                "owner": {"email": email, "display_name": "Ada Owner", "password": PASSWORD}
+            }))
+            .send()
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let token = self.login(&email, PASSWORD).await;
+        Org {
+            id: res.body["organization"]["id"].as_str().unwrap().to_owned(),
+            mpn_id,
+            owner: Member {
+                id: res.body["user"]["id"].as_str().unwrap().to_owned(),
+                email,
+                token,
+            },
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let res = self
+            .post("/v1/auth/token")
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "login {email}: {}", res.body);
+        res.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Invites a user with `role` into `org` (as its owner), accepts, and logs in.
+    pub async fn member(&self, org: &Org, role: &str) -> Member {
+        let email = format!("{role}-{}@contoso.example", Uuid::now_v7().simple());
+        let res = self
+            .post("/v1/users")
+            .bearer(&org.owner.token)
+            .json(&json!({"email": email, "display_name": format!("A {role}"), "role": role}))
+            .send()
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let token = res.body["invitation_token"].as_str().unwrap().to_owned();
+        let id = res.body["user"]["id"].as_str().unwrap().to_owned();
+        let accepted = self
+            .post("/v1/auth/accept-invitation")
+            .json(&json!({"token": token, "password": PASSWORD}))
+            .send()
+            .await;
+        assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+        let token = self.login(&email, PASSWORD).await;
+        Member { id, email, token }
+    }
+
+    /// A staff user created the way `cosell admin create-staff` does, logged in.
+    pub async fn staff(&self, role: Role) -> Member {
+        let email = format!("{role}-{}@cosell.example", Uuid::now_v7().simple());
+        let mut conn = self.pool.get().unwrap();
+        let id =
+            cosell::admin::create_staff(&mut conn, &email, "Staff Member", role, PASSWORD).unwrap();
+        drop(conn);
+        let token = self.login(&email, PASSWORD).await;
+        Member { id, email, token }
+    }
+
+    /// Counts the audit events recorded for one entity.
+    pub fn audit_count(&self, id: &str) -> i64 {
+        use cosell::db::schema::audit_events;
+        use diesel::prelude::*;
+        let mut conn = self.pool.get().unwrap();
+        audit_events::table
+            .filter(audit_events::entity_id.eq(id))
+            .count()
+            .get_result(&mut conn)
+            .unwrap()
+    }
+}
+
+pub fn unique_mpn_id() -> String {
+    // 10 digits from the random tail of a UUIDv7: unique enough across concurrent tests.
+    let n = Uuid::now_v7().as_u128() & 0xFFFF_FFFF_FFFF;
+    format!("{:010}", n % 10_000_000_000)
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub id: String,
+    pub email: String,
+    pub token: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Org {
+    pub id: String,
+    pub mpn_id: String,
+    pub owner: Member,
+}
+
+pub struct RequestBuilder<'a> {
+    app: &'a TestApp,
+    req: test::TestRequest,
+}
+
+impl RequestBuilder<'_> {
+    pub fn bearer(mut self, token: &str) -> Self {
+        self.req = self
+            .req
+            .insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+        self
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.req = self.req.insert_header((name, value));
+        self
+    }
+    pub fn json(mut self, body: &Value) -> Self {
+        self.req = self
+            .req
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload(body.to_string());
+        self
+    }
+    pub fn raw(mut self, content_type: &str, body: impl Into<actix_web::web::Bytes>) -> Self {
+        self.req = self
+            .req
+            .insert_header((header::CONTENT_TYPE, content_type))
+            .set_payload(body.into());
+        self
+    }
+    pub async fn send(self) -> TestResponse {
+        let response = match self.app.service.call(self.req.to_request()).await {
+            Ok(r) => r.into_parts().1,
+            Err(e) => e.error_response(),
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = actix_web::body::to_bytes(response.into_body())
+            .await
+            .unwrap_or_default();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub body: Value,
+}
+
+impl TestResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json answer with this status and code, and returns its body.
+    pub fn problem(&self, status: StatusCode, code: &str) -> &Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        assert_eq!(self.body["code"], code, "{}", self.body);
+        assert_eq!(self.body["status"], status.as_u16());
+        assert!(
+            self.body["request_id"]
+                .as_str()
+                .is_some_and(|id| !id.is_empty())
+        );
+        assert_eq!(self.header("request-id"), self.body["request_id"].as_str());
+        &self.body
+    }
+
+    pub fn etag(&self) -> String {
+        self.header("etag").expect("an ETag").to_owned()
+    }
+}

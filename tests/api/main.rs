@@ -1,0 +1,12 @@
+//! Integration tests: the real application, in process, against a fresh SQLite file per test and
+//! again against PostgreSQL (a fresh schema per test) when `COSELL_TEST_POSTGRES_URL` is set.
+
+mod helpers;
+
+mod accounts;
+mod conventions;
+mod migrations;
+mod openapi;
+mod publishers;
+mod tokens;
+mod users;

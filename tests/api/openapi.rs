@@ -1,0 +1,103 @@
+use actix_web::http::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestApp};
+
+const COMMITTED: &str = "openapi/openapi.json";
+
+#[test]
+fn the_committed_document_matches_the_code() {
+    let generated = cosell::app::openapi_json();
+    if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::write(COMMITTED, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(COMMITTED).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{COMMITTED} is out of date with the code; regenerate it with `make openapi` and commit it"
+    );
+}
+
+#[test]
+fn every_operation_is_fully_described() {
+    let doc: Value = serde_json::from_str(&cosell::app::openapi_json()).unwrap();
+    let mut ids = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let at = format!("{method} {path}");
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{at}: no operationId"));
+            assert!(
+                ids.insert(id.to_owned()),
+                "{at}: duplicate operationId {id}"
+            );
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{at}: no summary"
+            );
+            assert_eq!(
+                op["tags"].as_array().map(Vec::len),
+                Some(1),
+                "{at}: one tag"
+            );
+            assert!(
+                op.get("security").is_some(),
+                "{at}: no security requirement"
+            );
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|k| k.starts_with('2')),
+                "{at}: no success response"
+            );
+            let authenticated = op["security"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s.get("bearer").is_some());
+            if authenticated {
+                assert!(
+                    responses.contains_key("401"),
+                    "{at}: authenticated but no 401"
+                );
+            }
+            if path.contains("{id}") {
+                assert!(
+                    responses.contains_key("404"),
+                    "{at}: takes an id but no 404"
+                );
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{at}: has a body but no {status}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Every documented operation is answered by a handler (not by the 404/405 fallback).
+#[actix_web::test]
+async fn every_documented_route_is_served() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let doc: Value = serde_json::from_str(&cosell::app::openapi_json()).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let concrete = path.replace("{id}", &uuid::Uuid::now_v7().to_string());
+        for method in item.as_object().unwrap().keys() {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let res = app.request(method.clone(), &concrete).send().await;
+            assert_ne!(
+                res.status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path} is documented but not served"
+            );
+            assert_ne!(
+                res.body["detail"], "No such route.",
+                "{method} {path} is documented but not served"
+            );
+        }
+    }
+}

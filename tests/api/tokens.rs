@@ -1,0 +1,185 @@
+use actix_web::http::StatusCode;
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+use crate::helpers::{SECRET, TestApp};
+use crate::on_both;
+
+on_both!(
+    forged_expired_and_foreign_tokens_are_refused,
+    a_removed_or_disabled_user_loses_access_at_once,
+    a_demoted_user_loses_the_rights_at_once,
+    a_token_in_the_query_string_is_ignored,
+);
+
+fn sign(claims: &Value, alg: Algorithm, secret: &[u8]) -> String {
+    jsonwebtoken::encode(&Header::new(alg), claims, &EncodingKey::from_secret(secret)).unwrap()
+}
+
+async fn forged_expired_and_foreign_tokens_are_refused(app: TestApp) {
+    let org = app.enrol().await;
+    let now = Utc::now().timestamp();
+    let claims = json!({"sub": org.owner.id, "org": org.id, "role": "owner", "iat": now, "exp": now + 600, "iss": "cosell", "aud": "cosell-api"});
+    let good = sign(&claims, Algorithm::HS256, SECRET.as_bytes());
+    assert_eq!(
+        app.get("/v1/users/me").bearer(&good).send().await.status,
+        StatusCode::OK,
+        "a well-formed token works"
+    );
+
+    let with = |key: &str, value: Value| {
+        let mut c = claims.clone();
+        c[key] = value;
+        c
+    };
+    let b64 = |v: &Value| {
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            v.to_string(),
+        )
+    };
+    let parts: Vec<&str> = good.split('.').collect();
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "expired",
+            sign(
+                &with("exp", json!(now - 120)),
+                Algorithm::HS256,
+                SECRET.as_bytes(),
+            ),
+        ),
+        (
+            "wrong audience",
+            sign(
+                &with("aud", json!("another-api")),
+                Algorithm::HS256,
+                SECRET.as_bytes(),
+            ),
+        ),
+        (
+            "wrong issuer",
+            sign(
+                &with("iss", json!("someone")),
+                Algorithm::HS256,
+                SECRET.as_bytes(),
+            ),
+        ),
+        (
+            "another secret",
+            sign(
+                &claims,
+                Algorithm::HS256,
+                b"another-secret-that-is-also-32-bytes-long",
+            ),
+        ),
+        ("HS512", sign(&claims, Algorithm::HS512, SECRET.as_bytes())),
+        (
+            "alg none",
+            format!(
+                "{}.{}.",
+                b64(&json!({"alg": "none", "typ": "JWT"})),
+                parts[1]
+            ),
+        ),
+        (
+            "tampered payload",
+            format!(
+                "{}.{}.{}",
+                parts[0],
+                b64(&with("sub", json!(uuid::Uuid::now_v7().to_string()))),
+                parts[2]
+            ),
+        ),
+        ("two parts", format!("{}.{}", parts[0], parts[1])),
+        ("garbage", "not-a-token".into()),
+    ];
+    for (name, token) in cases {
+        let res = app.get("/v1/users/me").bearer(&token).send().await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{name} was accepted");
+        res.problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+        assert_eq!(res.header("www-authenticate"), Some("Bearer"), "{name}");
+    }
+    let missing = app.get("/v1/users/me").send().await;
+    missing.problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let basic = app
+        .get("/v1/users/me")
+        .header("authorization", &format!("Basic {good}"))
+        .send()
+        .await;
+    basic.problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+async fn a_removed_or_disabled_user_loses_access_at_once(app: TestApp) {
+    let org = app.enrol().await;
+    let removed = app.member(&org, "developer").await;
+    let disabled = app.member(&org, "manager").await;
+    let res = app
+        .delete(&format!("/v1/users/{}", removed.id))
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    app.get("/v1/users/me")
+        .bearer(&removed.token)
+        .send()
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+
+    let res = app
+        .patch(&format!("/v1/users/{}", disabled.id))
+        .bearer(&org.owner.token)
+        .json(&json!({"status": "disabled"}))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    app.get("/v1/users/me")
+        .bearer(&disabled.token)
+        .send()
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let login = app
+        .post("/v1/auth/token")
+        .json(&json!({"email": disabled.email, "password": crate::helpers::PASSWORD}))
+        .send()
+        .await;
+    assert_eq!(login.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn a_demoted_user_loses_the_rights_at_once(app: TestApp) {
+    let org = app.enrol().await;
+    let manager = app.member(&org, "manager").await;
+    let invite = |token: String| {
+        let app = &app;
+        async move {
+            app.post("/v1/users")
+                .bearer(&token)
+                .json(&json!({"email": format!("x-{}@contoso.example", uuid::Uuid::now_v7().simple()), "display_name": "X", "role": "developer"}))
+                .send()
+                .await
+                .status
+        }
+    };
+    assert_eq!(invite(manager.token.clone()).await, StatusCode::CREATED);
+    let demoted = app
+        .patch(&format!("/v1/users/{}", manager.id))
+        .bearer(&org.owner.token)
+        .json(&json!({"role": "developer"}))
+        .send()
+        .await;
+    assert_eq!(demoted.status, StatusCode::OK);
+    assert_eq!(
+        invite(manager.token.clone()).await,
+        StatusCode::FORBIDDEN,
+        "the old token carries the old role but gets the new rights"
+    );
+}
+
+async fn a_token_in_the_query_string_is_ignored(app: TestApp) {
+    let org = app.enrol().await;
+    let res = app
+        .get(&format!("/v1/users/me?access_token={}", org.owner.token))
+        .send()
+        .await;
+    res.problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+}
