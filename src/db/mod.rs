@@ -130,12 +130,15 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
 {
     let pool = pool.clone();
+    let request_id = crate::http::context::request_id();
     actix_web::web::block(move || {
-        let mut conn = pool.get().map_err(|e| {
-            tracing::warn!(error = %e, "no database connection available");
-            ApiError::unavailable()
-        })?;
-        f(&mut conn)
+        crate::http::context::in_blocking_scope(request_id, || {
+            let mut conn = pool.get().map_err(|e| {
+                tracing::warn!(error = %e, "no database connection available");
+                ApiError::unavailable()
+            })?;
+            f(&mut conn)
+        })
     })
     .await
     .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?

@@ -33,11 +33,31 @@ pub fn current() -> (String, String) {
         .unwrap_or_default()
 }
 
+thread_local! {
+    /// The request id while a request's blocking database work runs on another thread.
+    static BLOCKING_REQUEST_ID: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
 /// The current request's id (for audit events); empty outside a request.
 pub fn request_id() -> String {
     CONTEXT
         .try_with(|c| c.request_id.clone())
+        .ok()
+        .or_else(|| BLOCKING_REQUEST_ID.with(|id| id.borrow().clone()))
         .unwrap_or_default()
+}
+
+/// Runs `f` on this (blocking) thread with `request_id` as the current request's id.
+pub fn in_blocking_scope<T>(request_id: String, f: impl FnOnce() -> T) -> T {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            BLOCKING_REQUEST_ID.with(|id| id.borrow_mut().take());
+        }
+    }
+    BLOCKING_REQUEST_ID.with(|id| *id.borrow_mut() = Some(request_id));
+    let _reset = Reset;
+    f()
 }
 
 /// Runs `f` as if inside a request with this id (command-line actions, tests).

@@ -109,6 +109,23 @@ async fn a_publisher_id_is_never_reused(app: TestApp) {
     let body = profile_body(&org);
     let first = create(&app, &org.owner.token, &body).await;
     assert_eq!(first.status, StatusCode::CREATED);
+    let events = app
+        .get(&format!(
+            "/v1/audit-events?entity_id={}",
+            first.body["id"].as_str().unwrap()
+        ))
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    assert_eq!(
+        events.body["items"][0]["action"],
+        "publisher_profile.created"
+    );
+    assert_eq!(
+        events.body["items"][0]["request_id"].as_str(),
+        first.header("request-id"),
+        "the audit event carries the request id"
+    );
     let mut theirs = body.clone();
     theirs["mpn_id"] = json!(other.mpn_id);
     create(&app, &other.owner.token, &theirs)

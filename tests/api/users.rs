@@ -472,3 +472,45 @@ async fn a_staff_role_cannot_be_granted_over_http(app: TestApp) {
         invited.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_error");
     }
 }
+
+on_both!(the_audit_log_is_for_owners_managers_and_staff);
+
+async fn the_audit_log_is_for_owners_managers_and_staff(app: TestApp) {
+    let org = app.enrol().await;
+    let other = app.enrol().await;
+    let manager = app.member(&org, "manager").await;
+    let developer = app.member(&org, "developer").await;
+    let path = format!(
+        "/v1/audit-events?entity_type=organization&entity_id={}",
+        org.id
+    );
+    for token in [&org.owner.token, &manager.token] {
+        let res = app.get(&path).bearer(token).send().await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert_eq!(res.body["items"][0]["action"], "organization.created");
+        assert!(
+            res.body["items"][0]["request_id"]
+                .as_str()
+                .is_some_and(|id| !id.is_empty())
+        );
+    }
+    app.get(&path)
+        .bearer(&developer.token)
+        .send()
+        .await
+        .problem(StatusCode::FORBIDDEN, "forbidden");
+    let foreign = app.get(&path).bearer(&other.owner.token).send().await;
+    assert_eq!(
+        foreign.body["items"].as_array().unwrap().len(),
+        0,
+        "another organization's events stay hidden"
+    );
+    for role in [
+        cosell::auth::roles::Role::Support,
+        cosell::auth::roles::Role::Reviewer,
+    ] {
+        let staff = app.staff(role).await;
+        let res = app.get(&path).bearer(&staff.token).send().await;
+        assert_eq!(res.body["items"].as_array().unwrap().len(), 1);
+    }
+}
