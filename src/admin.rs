@@ -62,8 +62,7 @@ pub fn create_staff(
         audit::record(
             conn,
             None,
-            Event::new("user.created", "user", &id, None)
-                .transition(None, Some(UserStatus::Active.as_str())),
+            Event::new("user.created", "user", &id, None).transition(None, Some(UserStatus::Active.as_str())),
         )?;
         Ok::<_, ApiError>(())
     })

@@ -21,12 +21,13 @@ use crate::error::ApiError;
 use crate::http::{context, fallback, idempotency};
 use crate::openapi::ApiDoc;
 use crate::service::Document;
-use crate::{accounts, audit, organizations, publishers, service, users};
+use crate::{accounts, audit, offers, organizations, publishers, service, users};
 
 pub struct AppState {
     pub pool: DbPool,
     pub tokens: TokenKeys,
     pub login_limiter: LoginLimiter,
+    pub auto_certify: bool,
 }
 
 /// Every `/v1` route. Registration order matters where paths overlap (`/users/me` before `/users/{id}`).
@@ -47,6 +48,21 @@ fn v1_routes(cfg: &mut ServiceConfig) {
         .service(publishers::handlers::get_publisher_profile)
         .service(publishers::handlers::update_publisher_profile)
         .service(publishers::handlers::delete_publisher_profile)
+        .service(offers::handlers::list_offers)
+        .service(offers::handlers::create_offer)
+        .service(offers::handlers::get_offer)
+        .service(offers::handlers::update_offer)
+        .service(offers::handlers::delete_offer)
+        .service(offers::handlers::get_offer_readiness)
+        .service(offers::handlers::list_offer_history)
+        .service(offers::handlers::publish_offer)
+        .service(offers::handlers::cancel_offer_publish)
+        .service(offers::handlers::go_live_offer)
+        .service(offers::handlers::stop_offer_distribution)
+        .service(offers::submissions::list_offer_submissions)
+        .service(offers::submissions::list_submissions)
+        .service(offers::submissions::get_submission)
+        .service(offers::submissions::certify_submission)
         .service(audit::handlers::list_audit_events);
 }
 
@@ -69,9 +85,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The document as committed and served: pretty JSON with a trailing newline.
 pub fn openapi_json() -> String {
-    let mut json = openapi()
-        .to_pretty_json()
-        .expect("the OpenAPI document serialises");
+    let mut json = openapi().to_pretty_json().expect("the OpenAPI document serialises");
     json.push('\n');
     json
 }
@@ -183,9 +197,7 @@ impl AppState {
     /// Opens the database, applies pending migrations and sets up the token keys.
     pub fn prepare(config: &Config) -> Result<Self, String> {
         let pool = crate::db::connect(&config.database_url, config.db_pool_size)?;
-        let mut conn = pool
-            .get()
-            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        let mut conn = pool.get().map_err(|e| format!("cannot connect to the database: {e}"))?;
         let applied = crate::db::migrate(&mut conn)?;
         if applied > 0 {
             tracing::info!(applied, "database migrations applied");
@@ -203,9 +215,7 @@ impl AppState {
                         "COSELL_JWT_SECRET is not set: generated a signing secret and stored it beside the database"
                     );
                 } else {
-                    tracing::info!(
-                        "COSELL_JWT_SECRET is not set: using the signing secret stored beside the database"
-                    );
+                    tracing::info!("COSELL_JWT_SECRET is not set: using the signing secret stored beside the database");
                 }
                 secret
             }
@@ -217,6 +227,7 @@ impl AppState {
             pool,
             tokens: TokenKeys::hs256(&secret.0, config.token_ttl_seconds),
             login_limiter: LoginLimiter::default(),
+            auto_certify: config.auto_certify,
         })
     }
 }

@@ -83,6 +83,8 @@ pub struct Config {
     pub log_format: LogFormat,
     pub db_pool_size: u32,
     pub workers: usize,
+    /// Certify every submission at once (demos); off by default.
+    pub auto_certify: bool,
 }
 
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -97,10 +99,9 @@ impl Config {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let named = |name: &str, e: String| format!("{name}: {e}");
 
-        let database_url = DatabaseUrl::parse(
-            &get("COSELL_DATABASE_URL").unwrap_or_else(|| "sqlite://data/cosell.db".into()),
-        )
-        .map_err(|e| named("COSELL_DATABASE_URL", e))?;
+        let database_url =
+            DatabaseUrl::parse(&get("COSELL_DATABASE_URL").unwrap_or_else(|| "sqlite://data/cosell.db".into()))
+                .map_err(|e| named("COSELL_DATABASE_URL", e))?;
         let bind = get("COSELL_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
         bind.parse::<std::net::SocketAddr>()
             .map_err(|e| named("COSELL_BIND", format!("`{bind}` is not host:port ({e})")))?;
@@ -115,8 +116,7 @@ impl Config {
             None if database_url.is_postgres() => {
                 return Err(named(
                     "COSELL_JWT_SECRET",
-                    "must be set when the database is PostgreSQL (several processes share it)"
-                        .into(),
+                    "must be set when the database is PostgreSQL (several processes share it)".into(),
                 ));
             }
             None => None,
@@ -132,8 +132,8 @@ impl Config {
             })
             .unwrap_or_default();
         for origin in &cors_origins {
-            let ok = url::Url::parse(origin)
-                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            let ok =
+                url::Url::parse(origin).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
             if !ok {
                 return Err(named(
                     "COSELL_CORS_ORIGINS",
@@ -142,8 +142,7 @@ impl Config {
             }
         }
         let log = get("COSELL_LOG").unwrap_or_else(|| "info".into());
-        tracing_subscriber::EnvFilter::try_new(&log)
-            .map_err(|e| named("COSELL_LOG", e.to_string()))?;
+        tracing_subscriber::EnvFilter::try_new(&log).map_err(|e| named("COSELL_LOG", e.to_string()))?;
         let log_format = match get("COSELL_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -157,13 +156,27 @@ impl Config {
         let default_pool = if database_url.is_postgres() { 10 } else { 8 };
         let db_pool_size = parse_number(get("COSELL_DB_POOL_SIZE"), default_pool, 1..=200)
             .map_err(|e| named("COSELL_DB_POOL_SIZE", e))?;
-        let default_workers = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1) as u32;
+        let default_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as u32;
         let workers = parse_number(get("COSELL_WORKERS"), default_workers, 1..=256)
             .map_err(|e| named("COSELL_WORKERS", e))? as usize;
 
+        let auto_certify = match get("COSELL_AUTO_CERTIFY")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(other) => {
+                return Err(named(
+                    "COSELL_AUTO_CERTIFY",
+                    format!("`{other}` is neither true nor false"),
+                ));
+            }
+        };
+
         Ok(Self {
+            auto_certify,
             database_url,
             bind,
             jwt_secret,
@@ -177,25 +190,14 @@ impl Config {
     }
 }
 
-fn parse_number<T>(
-    raw: Option<String>,
-    default: T,
-    range: std::ops::RangeInclusive<T>,
-) -> Result<T, String>
+fn parse_number<T>(raw: Option<String>, default: T, range: std::ops::RangeInclusive<T>) -> Result<T, String>
 where
     T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
 {
     let Some(raw) = raw else { return Ok(default) };
-    let value: T = raw
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{raw}` is not a number"))?;
+    let value: T = raw.trim().parse().map_err(|_| format!("`{raw}` is not a number"))?;
     if !range.contains(&value) {
-        return Err(format!(
-            "{value} is outside {}..={}",
-            range.start(),
-            range.end()
-        ));
+        return Err(format!("{value} is outside {}..={}", range.start(), range.end()));
     }
     Ok(value)
 }
@@ -225,8 +227,7 @@ pub fn local_secret(sqlite_path: &Path) -> Result<(JwtSecret, bool), String> {
     }
     let mut bytes = [0u8; 48];
     rand::Rng::fill(&mut rand::rngs::OsRng, &mut bytes[..]);
-    let secret = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
-        .into_bytes();
+    let secret = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes).into_bytes();
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -244,10 +245,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, String> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -271,11 +269,7 @@ mod tests {
             DatabaseUrl::parse("local.db").unwrap(),
             DatabaseUrl::Sqlite("local.db".into())
         );
-        assert!(
-            DatabaseUrl::parse("postgres://u@h/db")
-                .unwrap()
-                .is_postgres()
-        );
+        assert!(DatabaseUrl::parse("postgres://u@h/db").unwrap().is_postgres());
         assert!(DatabaseUrl::parse("mysql://h/db").is_err());
     }
 
@@ -288,6 +282,7 @@ mod tests {
             ("COSELL_CORS_ORIGINS", "ftp://example.com"),
             ("COSELL_LOG_FORMAT", "xml"),
             ("COSELL_DB_POOL_SIZE", "0"),
+            ("COSELL_AUTO_CERTIFY", "maybe"),
         ];
         for (name, value) in cases {
             let err = config(&[(name, value)]).unwrap_err();
@@ -319,10 +314,7 @@ mod tests {
         let (second, created_again) = local_secret(&db).unwrap();
         assert!(!created_again);
         assert_eq!(first, second);
-        let mode = std::fs::metadata(dir.join("jwt-secret"))
-            .unwrap()
-            .permissions()
-            .mode();
+        let mode = std::fs::metadata(dir.join("jwt-secret")).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -36,8 +36,6 @@ macro_rules! string_enum {
 }
 
 /// Reads an enum back from its stored text; a value the code does not know is a data fault.
-pub fn parse_stored<T: std::str::FromStr<Err = String>>(
-    text: &str,
-) -> Result<T, crate::error::ApiError> {
+pub fn parse_stored<T: std::str::FromStr<Err = String>>(text: &str) -> Result<T, crate::error::ApiError> {
     text.parse().map_err(crate::error::ApiError::internal)
 }

@@ -26,11 +26,7 @@ pub struct FieldIssue {
 }
 
 impl FieldIssue {
-    pub fn new(
-        pointer: impl Into<String>,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(pointer: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             pointer: pointer.into(),
             code: code.into(),
@@ -92,11 +88,7 @@ struct Extras {
 }
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        detail: impl Into<Cow<'static, str>>,
-    ) -> Self {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
         Self {
             status,
             code,
@@ -177,10 +169,7 @@ impl ApiError {
         .with_cause(cause)
     }
     /// A 409 `invalid_state_transition` carrying what the object allows now.
-    pub fn invalid_transition(
-        current_state: impl Into<String>,
-        allowed_actions: Vec<String>,
-    ) -> Self {
+    pub fn invalid_transition(current_state: impl Into<String>, allowed_actions: Vec<String>) -> Self {
         let current_state = current_state.into();
         let mut e = Self::conflict(
             "invalid_state_transition",
@@ -213,15 +202,10 @@ impl ApiError {
     }
 
     pub fn errors(&self) -> &[FieldIssue] {
-        self.extras
-            .as_ref()
-            .map(|x| x.errors.as_slice())
-            .unwrap_or_default()
+        self.extras.as_ref().map(|x| x.errors.as_slice()).unwrap_or_default()
     }
     pub fn allowed_actions(&self) -> Option<&[String]> {
-        self.extras
-            .as_ref()
-            .and_then(|x| x.allowed_actions.as_deref())
+        self.extras.as_ref().and_then(|x| x.allowed_actions.as_deref())
     }
 
     pub fn title(&self) -> &'static str {
@@ -231,9 +215,7 @@ impl ApiError {
     pub fn to_problem(&self) -> Problem {
         let (current_id, instance) = context::current();
         let extras = self.extras.as_deref();
-        let request_id = extras
-            .and_then(|x| x.request_id.clone())
-            .unwrap_or(current_id);
+        let request_id = extras.and_then(|x| x.request_id.clone()).unwrap_or(current_id);
         Problem {
             type_: format!("urn:cosell:problem:{}", self.code),
             title: self.title().to_owned(),
@@ -298,16 +280,13 @@ impl From<diesel::result::Error> for ApiError {
         use diesel::result::{DatabaseErrorKind as Kind, Error};
         match &e {
             Error::NotFound => Self::not_found(),
-            Error::DatabaseError(Kind::UniqueViolation, _) => Self::conflict(
-                "already_exists",
-                "An object with the same unique value already exists.",
-            ),
+            Error::DatabaseError(Kind::UniqueViolation, _) => {
+                Self::conflict("already_exists", "An object with the same unique value already exists.")
+            }
             Error::DatabaseError(Kind::SerializationFailure | Kind::ClosedConnection, _) => {
                 Self::unavailable().with_cause(e.to_string())
             }
-            Error::DatabaseError(_, info) if is_busy(info.message()) => {
-                Self::unavailable().with_cause(e.to_string())
-            }
+            Error::DatabaseError(_, info) if is_busy(info.message()) => Self::unavailable().with_cause(e.to_string()),
             _ => Self::internal(format!("database: {e}")),
         }
     }
@@ -338,6 +317,14 @@ impl From<validator::ValidationErrors> for ApiError {
     }
 }
 
+/// Field issues of `errors` with pointers below `prefix` (e.g. `#/listing`).
+pub fn issues_from(errors: &validator::ValidationErrors, prefix: &str) -> Vec<FieldIssue> {
+    let mut issues = Vec::new();
+    collect_issues(errors, prefix, &mut issues);
+    issues.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+    issues
+}
+
 fn collect_issues(errors: &validator::ValidationErrors, prefix: &str, out: &mut Vec<FieldIssue>) {
     use validator::ValidationErrorsKind as Kind;
     for (field, kind) in errors.errors() {
@@ -348,11 +335,7 @@ fn collect_issues(errors: &validator::ValidationErrors, prefix: &str, out: &mut 
         };
         match kind {
             Kind::Field(list) => out.extend(list.iter().map(|e| {
-                let message = e
-                    .message
-                    .as_ref()
-                    .map(|m| m.to_string())
-                    .unwrap_or_else(|| describe(e));
+                let message = e.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| describe(e));
                 FieldIssue::new(pointer.clone(), e.code.to_string(), message)
             })),
             Kind::Struct(inner) => collect_issues(inner, &pointer, out),

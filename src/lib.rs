@@ -10,6 +10,7 @@ pub mod db;
 pub mod enums;
 pub mod error;
 pub mod http;
+pub mod offers;
 pub mod openapi;
 pub mod organizations;
 pub mod publishers;

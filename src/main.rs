@@ -99,8 +99,7 @@ fn run(command: Command, config: &Config) -> Result<(), String> {
             let role: Role = role.parse()?;
             let state = AppState::prepare(config)?;
             let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-            let id =
-                cosell::admin::create_staff(&mut conn, &email, &display_name, role, &password)?;
+            let id = cosell::admin::create_staff(&mut conn, &email, &display_name, role, &password)?;
             println!("created {role} {email} ({id})");
             Ok(())
         }

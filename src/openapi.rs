@@ -115,6 +115,8 @@ Every response has a `Request-Id`.",
         (name = "organization", description = "The caller's partner organization"),
         (name = "users", description = "Users of an organization and their roles"),
         (name = "publisher-profiles", description = "Publisher profiles that own offers"),
+        (name = "offers", description = "Marketplace offers, their sections, readiness and publishing"),
+        (name = "submissions", description = "Publish attempts: certification, preview, go live"),
         (name = "audit", description = "The append-only audit log"),
         (name = "service", description = "Health, readiness and this document"),
     )

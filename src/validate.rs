@@ -12,22 +12,20 @@ fn error(code: &'static str, message: &'static str) -> ValidationError {
 
 /// ISO 3166-1 alpha-2 codes, sorted.
 const COUNTRIES: &[&str] = &[
-    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
-    "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
-    "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
-    "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE",
-    "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF",
-    "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
-    "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM",
-    "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC",
-    "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
-    "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA",
-    "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG",
-    "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
-    "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS",
-    "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO",
-    "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
-    "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA", "BB", "BD",
+    "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA",
+    "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE",
+    "DJ", "DK", "DM", "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA",
+    "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK",
+    "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP",
+    "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT",
+    "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS",
+    "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ",
+    "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS",
+    "RU", "RW", "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST",
+    "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW",
+    "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI", "VN", "VU", "WF", "WS", "YE", "YT", "ZA",
+    "ZM", "ZW",
 ];
 
 pub fn is_country(code: &str) -> bool {
@@ -55,8 +53,7 @@ pub fn mpn_id(value: &str) -> Result<(), ValidationError> {
 }
 
 pub fn publisher_id(value: &str) -> Result<(), ValidationError> {
-    static RE: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^[a-z0-9][a-z0-9_-]{2,49}$").expect("valid regex"));
+    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9][a-z0-9_-]{2,49}$").expect("valid regex"));
     if RE.is_match(value) {
         Ok(())
     } else {
@@ -92,10 +89,7 @@ pub fn plain_text(value: &str) -> Result<(), ValidationError> {
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
     {
-        return Err(error(
-            "invalid_characters",
-            "must not contain control characters",
-        ));
+        return Err(error("invalid_characters", "must not contain control characters"));
     }
     Ok(())
 }
@@ -107,6 +101,56 @@ pub fn single_line(value: &str) -> Result<(), ValidationError> {
         return Err(error("invalid_characters", "must be a single line"));
     }
     Ok(())
+}
+
+/// A list of short labels (categories, platforms, …): each 1–100 characters on one line, no repeats.
+pub fn labels(values: &[String]) -> Result<(), ValidationError> {
+    let mut seen = std::collections::HashSet::new();
+    for value in values {
+        if value.chars().count() > 100 {
+            return Err(error("too_long", "each entry must be at most 100 characters"));
+        }
+        single_line(value)?;
+        if !seen.insert(value.as_str()) {
+            return Err(error("duplicate", "entries must not repeat"));
+        }
+    }
+    Ok(())
+}
+
+/// An offer alias or plan id: `^[a-z0-9][a-z0-9_-]{0,49}$`.
+pub fn alias(value: &str) -> Result<(), ValidationError> {
+    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9][a-z0-9_-]{0,49}$").expect("valid regex"));
+    if RE.is_match(value) {
+        Ok(())
+    } else {
+        Err(error(
+            "invalid_alias",
+            "1–50 characters: lower-case letters, digits, _ and -, starting with a letter or digit",
+        ))
+    }
+}
+
+/// Contact countries: ISO 3166-1 alpha-2 codes, or `["OOO"]` alone for all countries.
+pub fn contact_countries(values: &[String]) -> Result<(), ValidationError> {
+    if values.is_empty() {
+        return Err(error("required", "list at least one country, or OOO for all"));
+    }
+    if values.iter().any(|c| c == "OOO") {
+        return if values.len() == 1 {
+            Ok(())
+        } else {
+            Err(error("invalid_country", "OOO (all countries) stands alone"))
+        };
+    }
+    if values.iter().all(|c| is_country(c)) {
+        labels(values)
+    } else {
+        Err(error(
+            "invalid_country",
+            "must be ISO 3166-1 alpha-2 codes such as US, or OOO for all",
+        ))
+    }
 }
 
 /// Lower-cases and trims an e-mail address, the form in which it is stored and compared.
@@ -144,25 +188,15 @@ mod tests {
     #[test]
     fn identifiers_follow_their_patterns() {
         assert!(publisher_id("contoso-ltd_1").is_ok());
-        assert!(
-            publisher_id("ab").is_err()
-                && publisher_id("-contoso").is_err()
-                && publisher_id("Contoso").is_err()
-        );
+        assert!(publisher_id("ab").is_err() && publisher_id("-contoso").is_err() && publisher_id("Contoso").is_err());
         assert!(mpn_id("123456").is_ok() && mpn_id("1234567890").is_ok());
-        assert!(
-            mpn_id("12345").is_err() && mpn_id("12345678901").is_err() && mpn_id("12345a").is_err()
-        );
+        assert!(mpn_id("12345").is_err() && mpn_id("12345678901").is_err() && mpn_id("12345a").is_err());
     }
 
     #[test]
     fn text_rejects_blanks_and_control_characters() {
         assert!(single_line("Contoso").is_ok());
-        assert!(
-            single_line("   ").is_err()
-                && single_line("a\u{0}b").is_err()
-                && single_line("a\nb").is_err()
-        );
+        assert!(single_line("   ").is_err() && single_line("a\u{0}b").is_err() && single_line("a\nb").is_err());
         assert!(plain_text("line one\nline two").is_ok());
     }
 }

@@ -8,10 +8,7 @@ use crate::users::dto::UserView;
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganization {
-    #[validate(
-        length(min = 1, max = 200),
-        custom(function = "crate::validate::single_line")
-    )]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::validate::single_line"))]
     #[schema(example = "Contoso Ltd")]
     pub name: String,
     /// 6–10 digits, unique.
@@ -33,10 +30,7 @@ pub struct NewOwner {
     )]
     #[schema(example = "ada@contoso.example")]
     pub email: String,
-    #[validate(
-        length(min = 1, max = 100),
-        custom(function = "crate::validate::single_line")
-    )]
+    #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
     #[schema(example = "Ada Lovelace")]
     pub display_name: String,
     /// 10–128 characters.

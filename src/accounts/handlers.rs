@@ -42,10 +42,7 @@ use crate::users::repo as users;
     security(())
 )]
 #[post("/accounts")]
-pub async fn create_account(
-    state: web::Data<AppState>,
-    body: Body<CreateAccount>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_account(state: web::Data<AppState>, body: Body<CreateAccount>) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let password_hash = passwords::hash_blocking(input.owner.password.clone()).await?;
     let (organization, user) = db::write(&state.pool, move |conn| {
@@ -87,21 +84,14 @@ pub async fn create_account(
         audit::record(
             conn,
             Some(&actor),
-            Event::new(
-                "organization.created",
-                "organization",
-                &organization.id,
-                org,
-            ),
+            Event::new("organization.created", "organization", &organization.id, org),
         )?;
         audit::record(
             conn,
             Some(&actor),
-            Event::new("user.created", "user", &user_id, org)
-                .transition(None, Some(UserStatus::Active.as_str())),
+            Event::new("user.created", "user", &user_id, org).transition(None, Some(UserStatus::Active.as_str())),
         )?;
-        let user = users::find(conn, &user_id)?
-            .ok_or_else(|| ApiError::internal("enrolled user vanished"))?;
+        let user = users::find(conn, &user_id)?.ok_or_else(|| ApiError::internal("enrolled user vanished"))?;
         Ok((organization, user))
     })
     .await?;
@@ -133,16 +123,10 @@ which part was wrong; after 5 failures for one e-mail within 15 minutes, attempt
     security(())
 )]
 #[post("/auth/token")]
-pub async fn create_token(
-    state: web::Data<AppState>,
-    body: Body<TokenRequest>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_token(state: web::Data<AppState>, body: Body<TokenRequest>) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let email = crate::validate::normalize_email(&input.email);
-    state
-        .login_limiter
-        .check(&email)
-        .map_err(ApiError::rate_limited)?;
+    state.login_limiter.check(&email).map_err(ApiError::rate_limited)?;
     let lookup = email.clone();
     let user = db::run(&state.pool, move |conn| users::find_by_email(conn, &lookup)).await?;
     let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
@@ -229,16 +213,8 @@ pub async fn accept_invitation(
                 id: user.id.clone(),
                 role,
             }),
-            Event::new(
-                "user.activated",
-                "user",
-                &user.id,
-                user.organization_id.as_deref(),
-            )
-            .transition(
-                Some(UserStatus::Invited.as_str()),
-                Some(UserStatus::Active.as_str()),
-            ),
+            Event::new("user.activated", "user", &user.id, user.organization_id.as_deref())
+                .transition(Some(UserStatus::Invited.as_str()), Some(UserStatus::Active.as_str())),
         )?;
         users::find(conn, &user.id)?.ok_or_else(ApiError::not_found)
     })

@@ -47,7 +47,5 @@ pub async fn list_audit_events(
         repo::list(conn, scope.as_deref(), &filter, &fetch_page)
     })
     .await?;
-    Ok(page
-        .page(rows, |e| &e.id, AuditEventView::from)
-        .respond(&req))
+    Ok(page.page(rows, |e| &e.id, AuditEventView::from).respond(&req))
 }

@@ -59,9 +59,7 @@ pub fn list(
     filter: &Filter,
     page: &PageRequest,
 ) -> Result<Vec<AuditEvent>, ApiError> {
-    let mut query = audit_events::table
-        .select(AuditEvent::as_select())
-        .into_boxed();
+    let mut query = audit_events::table.select(AuditEvent::as_select()).into_boxed();
     if let Some(org) = organization_scope {
         query = query.filter(audit_events::organization_id.eq(org.to_owned()));
     }
@@ -80,8 +78,5 @@ pub fn list(
     if let Some(before) = &page.before_id {
         query = query.filter(audit_events::id.lt(before.clone()));
     }
-    Ok(query
-        .order(audit_events::id.desc())
-        .limit(page.fetch())
-        .load(conn)?)
+    Ok(query.order(audit_events::id.desc()).limit(page.fetch()).load(conn)?)
 }

@@ -39,10 +39,7 @@ impl LoginLimiter {
     }
 
     pub fn succeeded(&self, email: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(email);
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(email);
     }
 }
 
@@ -58,10 +55,7 @@ mod tests {
             limiter.failed("a@example.com");
         }
         assert!(limiter.check("a@example.com").is_err());
-        assert!(
-            limiter.check("b@example.com").is_ok(),
-            "other e-mails are not affected"
-        );
+        assert!(limiter.check("b@example.com").is_ok(), "other e-mails are not affected");
         limiter.succeeded("a@example.com");
         assert!(limiter.check("a@example.com").is_ok());
     }

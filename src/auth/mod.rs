@@ -47,11 +47,7 @@ impl Caller {
     }
 
     /// `found` if the caller may see it; 404 otherwise, exactly as for an id that does not exist.
-    pub fn visible<T>(
-        &self,
-        found: Option<T>,
-        organization_of: impl Fn(&T) -> &str,
-    ) -> Result<T, ApiError> {
+    pub fn visible<T>(&self, found: Option<T>, organization_of: impl Fn(&T) -> &str) -> Result<T, ApiError> {
         found
             .filter(|object| self.sees(organization_of(object)))
             .ok_or_else(ApiError::not_found)
@@ -68,15 +64,13 @@ impl Caller {
 
     /// The partner's own organization, or 404 for staff (who belong to none).
     pub fn own_organization(&self) -> Result<Uuid, ApiError> {
-        self.organization_id
-            .filter(|_| self.role.is_partner())
-            .ok_or_else(|| {
-                ApiError::new(
-                    actix_web::http::StatusCode::NOT_FOUND,
-                    "not_found",
-                    "Staff users belong to no organization.",
-                )
-            })
+        self.organization_id.filter(|_| self.role.is_partner()).ok_or_else(|| {
+            ApiError::new(
+                actix_web::http::StatusCode::NOT_FOUND,
+                "not_found",
+                "Staff users belong to no organization.",
+            )
+        })
     }
 }
 
@@ -101,15 +95,10 @@ impl FromRequest for Caller {
             .map(str::to_owned);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            let token = token.ok_or_else(|| {
-                ApiError::unauthenticated("Send `Authorization: Bearer <token>`.")
-            })?;
+            let token = token.ok_or_else(|| ApiError::unauthenticated("Send `Authorization: Bearer <token>`."))?;
             let claims = state.tokens.verify(&token)?;
             let user_id = Uuid::parse_str(&claims.sub).map_err(|_| invalid_token())?;
-            let user = db::run(&state.pool, move |conn| {
-                users::find_active(conn, &user_id.to_string())
-            })
-            .await?;
+            let user = db::run(&state.pool, move |conn| users::find_active(conn, &user_id.to_string())).await?;
             let user = user.ok_or_else(invalid_token)?;
             // A token minted for another organization (the user was moved) is not honoured.
             if claims.org != user.organization_id {

@@ -1,9 +1,7 @@
 //! Password hashing with argon2id; only hashes are stored.
 
 use argon2::Argon2;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use std::sync::LazyLock;
 
 use crate::error::ApiError;
@@ -22,8 +20,7 @@ pub fn hash(password: &str) -> Result<String, ApiError> {
 /// Compares in constant time. With `None` (no such user, or no password yet) it still spends
 /// the time of a real check, so response times do not tell which e-mails exist.
 pub fn verify(password: &str, stored: Option<&str>) -> bool {
-    static DUMMY: LazyLock<String> =
-        LazyLock::new(|| hash("a password nobody has").unwrap_or_default());
+    static DUMMY: LazyLock<String> = LazyLock::new(|| hash("a password nobody has").unwrap_or_default());
     let (candidate, real) = match stored {
         Some(h) => (h, true),
         None => (DUMMY.as_str(), false),
@@ -31,10 +28,7 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
     let Ok(parsed) = PasswordHash::new(candidate) else {
         return false;
     };
-    Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok()
-        && real
+    Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() && real
 }
 
 /// [`hash`] on the blocking pool: argon2 is deliberately slow and must not stall a worker.

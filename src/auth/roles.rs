@@ -83,11 +83,7 @@ mod tests {
         ];
         for (capability, expected) in table {
             for (role, allowed) in Role::ALL.iter().zip(expected) {
-                assert_eq!(
-                    capability.allowed(*role),
-                    *allowed,
-                    "{capability:?} for {role}"
-                );
+                assert_eq!(capability.allowed(*role), *allowed, "{capability:?} for {role}");
             }
         }
     }

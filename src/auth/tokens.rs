@@ -51,12 +51,7 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue(
-        &self,
-        user_id: Uuid,
-        organization_id: Option<Uuid>,
-        role: Role,
-    ) -> Result<String, ApiError> {
+    pub fn issue(&self, user_id: Uuid, organization_id: Option<Uuid>, role: Role) -> Result<String, ApiError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
@@ -89,17 +84,13 @@ mod tests {
     const SECRET: &[u8] = b"an-hs256-secret-of-at-least-32-bytes!!";
 
     fn b64(v: &serde_json::Value) -> String {
-        base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            v.to_string(),
-        )
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, v.to_string())
     }
 
     fn sign(header: serde_json::Value, claims: serde_json::Value, secret: &[u8]) -> String {
         let signing_input = format!("{}.{}", b64(&header), b64(&claims));
         let key = EncodingKey::from_secret(secret);
-        let signature =
-            jsonwebtoken::crypto::sign(signing_input.as_bytes(), &key, Algorithm::HS256).unwrap();
+        let signature = jsonwebtoken::crypto::sign(signing_input.as_bytes(), &key, Algorithm::HS256).unwrap();
         format!("{signing_input}.{signature}")
     }
 
@@ -122,10 +113,7 @@ mod tests {
     fn hand_signed_tokens_are_checked_claim_by_claim() {
         let keys = TokenKeys::hs256(SECRET, 900);
         let hs256 = serde_json::json!({"alg": "HS256", "typ": "JWT"});
-        assert!(
-            keys.verify(&sign(hs256.clone(), valid_claims(), SECRET))
-                .is_ok()
-        );
+        assert!(keys.verify(&sign(hs256.clone(), valid_claims(), SECRET)).is_ok());
 
         let now = Utc::now().timestamp();
         let mut cases: Vec<(&str, serde_json::Value)> = Vec::new();
@@ -178,11 +166,7 @@ mod tests {
             assert!(keys.verify(&unsigned).is_err(), "alg {alg} accepted");
         }
         let hs256 = serde_json::json!({"alg": "HS256", "typ": "JWT"});
-        let other = sign(
-            hs256.clone(),
-            valid_claims(),
-            b"another-secret-that-is-long-enough-too",
-        );
+        let other = sign(hs256.clone(), valid_claims(), b"another-secret-that-is-long-enough-too");
         assert!(keys.verify(&other).is_err());
 
         let good = sign(hs256, valid_claims(), SECRET);

@@ -56,8 +56,7 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, String> {
     let conn_string = match url {
         DatabaseUrl::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
             path.to_string_lossy().into_owned()
         }
@@ -81,11 +80,8 @@ pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
                 .execute(pg)
                 .map_err(|e| format!("cannot take the migration lock: {e}"))?;
-            let applied = pg
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|v| v.len());
-            let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
-                .execute(pg);
+            let applied = pg.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+            let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).execute(pg);
             applied.map_err(err)
         }
         DbConn::Sqlite(lite) => lite
@@ -97,14 +93,9 @@ pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
 
 /// Runs `f` in a transaction that may write. On SQLite it starts as `BEGIN IMMEDIATE`, so the
 /// write lock is taken up front and waits under the busy timeout instead of failing half-way.
-pub fn write_tx<T>(
-    conn: &mut DbConn,
-    f: impl FnOnce(&mut DbConn) -> Result<T, ApiError>,
-) -> Result<T, ApiError> {
+pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, ApiError>) -> Result<T, ApiError> {
     match conn {
-        DbConn::Sqlite(lite) => {
-            AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?
-        }
+        DbConn::Sqlite(lite) => AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?,
         DbConn::Pg(pg) => AnsiTransactionManager::begin_transaction(pg)?,
     }
     type Manager = <DbConn as Connection>::TransactionManager;

@@ -79,10 +79,68 @@ diesel::table! {
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(publisher_profiles -> organizations (organization_id));
 
+diesel::table! {
+    offers (id) {
+        id -> Text,
+        organization_id -> Text,
+        publisher_profile_id -> Text,
+        offer_alias -> Text,
+        name -> Text,
+        offer_type -> Text,
+        status -> Text,
+        origin -> Text,
+        source_solution_id -> Nullable<Text>,
+        co_sell_status -> Nullable<Text>,
+        incentive_eligible -> Bool,
+        referral_pipeline -> Nullable<Text>,
+        copied_fields -> Nullable<Text>,
+        has_ever_been_live -> Bool,
+        live_url -> Nullable<Text>,
+        content_revision -> BigInt,
+        live_content_revision -> Nullable<BigInt>,
+        setup -> Nullable<Text>,
+        properties -> Nullable<Text>,
+        listing -> Nullable<Text>,
+        plans -> Nullable<Text>,
+        resell_csp -> Nullable<Text>,
+        co_sell -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    submissions (id) {
+        id -> Text,
+        offer_id -> Text,
+        organization_id -> Text,
+        sequence -> BigInt,
+        state -> Text,
+        offer_status_before -> Text,
+        content_revision -> BigInt,
+        steps -> Text,
+        certification -> Nullable<Text>,
+        preview_url -> Nullable<Text>,
+        snapshot -> Text,
+        notes_for_certification -> Nullable<Text>,
+        submitted_by -> Text,
+        submitted_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::joinable!(offers -> publisher_profiles (publisher_profile_id));
+diesel::joinable!(submissions -> offers (offer_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
     publisher_profiles,
     audit_events,
     idempotency_keys,
+    offers,
+    submissions,
 );

@@ -51,8 +51,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Body<T> {
             }
             let mut bytes = Vec::with_capacity(declared_length.unwrap_or(1024).min(MAX_BODY_BYTES));
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|e| ApiError::bad_request(format!("cannot read the body: {e}")))?;
+                let chunk = chunk.map_err(|e| ApiError::bad_request(format!("cannot read the body: {e}")))?;
                 if bytes.len() + chunk.len() > MAX_BODY_BYTES {
                     return Err(too_large());
                 }
@@ -65,6 +64,28 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Body<T> {
     }
 }
 
+/// A JSON body that may be left out entirely (no content type, no length); when present it is
+/// held to the same rules as [`Body`].
+pub struct OptionalBody<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for OptionalBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let headers = req.headers();
+        let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
+        let absent = !headers.contains_key(header::CONTENT_TYPE)
+            && !headers.contains_key(header::TRANSFER_ENCODING)
+            && length.is_none_or(|l| l.trim() == "0");
+        if absent {
+            return Box::pin(async { Ok(OptionalBody(None)) });
+        }
+        let body = Body::<T>::from_request(req, payload);
+        Box::pin(async move { Ok(OptionalBody(Some(body.await?.0))) })
+    }
+}
+
 fn too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -74,29 +95,17 @@ fn too_large() -> ApiError {
 }
 
 fn is_json(req: &HttpRequest) -> bool {
-    let Some(value) = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Parses JSON, naming the member at fault in the problem's `errors`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request(
-            "The request body is empty; send a JSON object.",
-        ));
+        return Err(ApiError::bad_request("The request body is empty; send a JSON object."));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
@@ -220,9 +229,7 @@ mod tests {
     fn deep_nesting_is_refused_without_overflowing_the_stack() {
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
         assert_eq!(
-            parse_json::<serde_json::Value>(deep.as_bytes())
-                .unwrap_err()
-                .code,
+            parse_json::<serde_json::Value>(deep.as_bytes()).unwrap_err().code,
             "bad_request"
         );
     }

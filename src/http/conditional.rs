@@ -23,16 +23,44 @@ impl IfMatch {
     pub fn check(&self, current_version: i64) -> Result<(), ApiError> {
         let Some(raw) = &self.0 else { return Ok(()) };
         let current = etag(current_version);
-        let matches = raw
-            .split(',')
-            .map(str::trim)
-            .any(|tag| tag == "*" || tag == current);
+        let matches = raw.split(',').map(str::trim).any(|tag| tag == "*" || tag == current);
         if matches {
             Ok(())
         } else {
             Err(ApiError::precondition_failed())
         }
     }
+}
+
+impl IfMatch {
+    pub fn is_present(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// The error for a version-guarded write that found the row already changed: 412 when the
+    /// client named a version, otherwise a signal for [`retry_on_stale`] to decide again.
+    pub fn stale(&self) -> ApiError {
+        if self.is_present() {
+            ApiError::precondition_failed()
+        } else {
+            ApiError::conflict(STALE, "The object changed concurrently.")
+        }
+    }
+}
+
+const STALE: &str = "stale_version";
+const ATTEMPTS: usize = 3;
+
+/// Runs a read-decide-write step again when its version-guarded write lost a race, so the
+/// loser gets the answer the new state calls for. The guarded write must come first in `f`.
+pub fn retry_on_stale<C, T>(conn: &mut C, mut f: impl FnMut(&mut C) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    for _ in 0..ATTEMPTS {
+        match f(conn) {
+            Err(e) if e.code == STALE => continue,
+            other => return other,
+        }
+    }
+    Err(ApiError::unavailable().with_cause("kept losing races for one object"))
 }
 
 impl FromRequest for IfMatch {
@@ -45,9 +73,7 @@ impl FromRequest for IfMatch {
             Some(v) => v
                 .to_str()
                 .map(|s| IfMatch(Some(s.to_owned())))
-                .map_err(|_| {
-                    ApiError::invalid_parameter("`If-Match` must be an entity tag such as \"3\".")
-                }),
+                .map_err(|_| ApiError::invalid_parameter("`If-Match` must be an entity tag such as \"3\".")),
         };
         ready(value)
     }

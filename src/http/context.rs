@@ -111,7 +111,8 @@ pub async fn middleware(
             if is_plain_error(&response) {
                 response = response.map_body(|head, _| {
                     let error = problem_for_status(head.status);
-                    head.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+                    head.headers
+                        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
                     BoxBody::new(serde_json::to_vec(&error.to_problem()).unwrap_or_default())
                 });
             }
@@ -147,24 +148,12 @@ fn is_plain_error(response: &ServiceResponse<BoxBody>) -> bool {
 pub fn problem_for_status(status: StatusCode) -> ApiError {
     let (code, detail) = match status.as_u16() {
         400 => ("bad_request", "The request is malformed."),
-        401 => (
-            "unauthenticated",
-            "The access token is missing, expired or invalid.",
-        ),
+        401 => ("unauthenticated", "The access token is missing, expired or invalid."),
         403 => ("forbidden", "Your role does not allow this action."),
         404 => ("not_found", "No such object."),
-        405 => (
-            "method_not_allowed",
-            "This method is not allowed on this resource.",
-        ),
-        413 => (
-            "payload_too_large",
-            "The request body is larger than 256 KiB.",
-        ),
-        415 => (
-            "unsupported_media_type",
-            "Send the body as application/json.",
-        ),
+        405 => ("method_not_allowed", "This method is not allowed on this resource."),
+        413 => ("payload_too_large", "The request body is larger than 256 KiB."),
+        415 => ("unsupported_media_type", "Send the body as application/json."),
         429 => ("rate_limited", "Too many requests; wait and retry."),
         503 => ("unavailable", "The service is busy; retry shortly."),
         s if s >= 500 => ("internal", "An internal error occurred."),
@@ -188,9 +177,6 @@ mod tests {
             "method_not_allowed"
         );
         assert_eq!(problem_for_status(StatusCode::BAD_GATEWAY).code, "internal");
-        assert_eq!(
-            problem_for_status(StatusCode::URI_TOO_LONG).code,
-            "bad_request"
-        );
+        assert_eq!(problem_for_status(StatusCode::URI_TOO_LONG).code, "bad_request");
     }
 }

@@ -43,10 +43,7 @@ impl RouteTable {
     }
 }
 
-pub async fn unmatched(
-    req: HttpRequest,
-    table: web::Data<RouteTable>,
-) -> Result<actix_web::HttpResponse, ApiError> {
+pub async fn unmatched(req: HttpRequest, table: web::Data<RouteTable>) -> Result<actix_web::HttpResponse, ApiError> {
     Err(match table.allowed(req.path()) {
         Some(allow) => ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -33,11 +33,7 @@ const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATIO
 #[derive(Debug)]
 enum Claim {
     Proceed,
-    Replay {
-        status: u16,
-        body: String,
-        headers: String,
-    },
+    Replay { status: u16, body: String, headers: String },
     Mismatch,
     InProgress,
 }
@@ -47,30 +43,17 @@ pub async fn middleware(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     if req.method() != Method::POST || !req.headers().contains_key(&IDEMPOTENCY_KEY) {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
-    let key = match req
-        .headers()
-        .get(&IDEMPOTENCY_KEY)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(k) if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()) => {
-            k.to_owned()
-        }
+    let key = match req.headers().get(&IDEMPOTENCY_KEY).and_then(|v| v.to_str().ok()) {
+        Some(k) if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()) => k.to_owned(),
         _ => {
-            let e = ApiError::invalid_parameter(
-                "`Idempotency-Key` must be 1–255 visible ASCII characters.",
-            );
+            let e = ApiError::invalid_parameter("`Idempotency-Key` must be 1–255 visible ASCII characters.");
             return Ok(req.into_response(e.error_response()));
         }
     };
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return Ok(
-            req.into_response(ApiError::internal("application state missing").error_response())
-        );
+        return Ok(req.into_response(ApiError::internal("application state missing").error_response()));
     };
     let scope = caller_scope(&req, &state);
 
@@ -92,10 +75,7 @@ pub async fn middleware(
 
     let claim = {
         let (scope, key, request_hash) = (scope.clone(), key.clone(), request_hash.clone());
-        db::write(&state.pool, move |conn| {
-            claim(conn, &scope, &key, &request_hash)
-        })
-        .await
+        db::write(&state.pool, move |conn| claim(conn, &scope, &key, &request_hash)).await
     };
     let claim = match claim {
         Ok(c) => c,
@@ -117,15 +97,9 @@ pub async fn middleware(
                 "A request with this Idempotency-Key is still running; retry shortly.",
             ),
         ),
-        Claim::Replay {
-            status,
-            body,
-            headers,
-        } => {
-            let mut response =
-                HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
-            let stored: BTreeMap<String, String> =
-                serde_json::from_str(&headers).unwrap_or_default();
+        Claim::Replay { status, body, headers } => {
+            let mut response = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
+            let stored: BTreeMap<String, String> = serde_json::from_str(&headers).unwrap_or_default();
             for (name, value) in stored {
                 response.insert_header((name, value));
             }
@@ -141,8 +115,7 @@ pub async fn middleware(
             let status = response.status();
             let (head, body) = response.into_parts();
             let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
-            let keep = (status.is_success() || status.is_client_error())
-                && !matches!(status.as_u16(), 401 | 408 | 429);
+            let keep = (status.is_success() || status.is_client_error()) && !matches!(status.as_u16(), 401 | 408 | 429);
             let text = String::from_utf8(bytes.to_vec()).ok();
             let outcome = match (keep, text) {
                 (true, Some(text)) => {
@@ -167,10 +140,7 @@ pub async fn middleware(
             if let Err(e) = outcome {
                 tracing::warn!(error = %e, "cannot record the idempotent response");
             }
-            Ok(ServiceResponse::new(
-                http_req,
-                head.set_body(BoxBody::new(bytes)),
-            ))
+            Ok(ServiceResponse::new(http_req, head.set_body(BoxBody::new(bytes))))
         }
     }
 }
@@ -203,13 +173,7 @@ fn hash_request(req: &actix_web::HttpRequest, body: &[u8]) -> String {
     hex::encode(hasher.finalize())
 }
 
-type Row = (
-    String,
-    Option<i32>,
-    Option<String>,
-    Option<String>,
-    NaiveDateTime,
-);
+type Row = (String, Option<i32>, Option<String>, Option<String>, NaiveDateTime);
 
 fn claim(conn: &mut DbConn, scope: &str, key: &str, request_hash: &str) -> Result<Claim, ApiError> {
     let now = time::now();
@@ -236,8 +200,7 @@ fn claim(conn: &mut DbConn, scope: &str, key: &str, request_hash: &str) -> Resul
         return Ok(Claim::Proceed);
     };
     let expired = created_at < now - Duration::hours(RETENTION_HOURS);
-    let abandoned =
-        status.is_none() && created_at < now - Duration::seconds(ABANDONED_AFTER_SECONDS);
+    let abandoned = status.is_none() && created_at < now - Duration::seconds(ABANDONED_AFTER_SECONDS);
     if expired || (abandoned && stored_hash == request_hash) {
         diesel::update(keys::table.find((scope, key)))
             .set((
@@ -263,14 +226,7 @@ fn claim(conn: &mut DbConn, scope: &str, key: &str, request_hash: &str) -> Resul
     })
 }
 
-fn store(
-    conn: &mut DbConn,
-    scope: &str,
-    key: &str,
-    status: i32,
-    body: &str,
-    headers: &str,
-) -> Result<(), ApiError> {
+fn store(conn: &mut DbConn, scope: &str, key: &str, status: i32, body: &str, headers: &str) -> Result<(), ApiError> {
     diesel::update(keys::table.find((scope, key)))
         .set((
             keys::status_code.eq(status),

@@ -49,12 +49,7 @@ impl PageRequest {
     }
 
     /// Cuts the fetched rows to a page and computes its cursor from the last row's id.
-    pub fn page<R, T>(
-        &self,
-        mut rows: Vec<R>,
-        id: impl Fn(&R) -> &str,
-        map: impl FnMut(R) -> T,
-    ) -> Page<T> {
+    pub fn page<R, T>(&self, mut rows: Vec<R>, id: impl Fn(&R) -> &str, map: impl FnMut(R) -> T) -> Page<T> {
         let next_cursor = if rows.len() as i64 > self.limit {
             rows.truncate(self.limit as usize);
             rows.last().map(|r| encode_cursor(id(r)))
@@ -86,19 +81,15 @@ impl<T: Serialize> Page<T> {
     pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
         let mut response = HttpResponse::Ok();
         if let Some(cursor) = &self.next_cursor {
-            let mut query: Vec<(String, String)> =
-                url::form_urlencoded::parse(req.query_string().as_bytes())
-                    .into_owned()
-                    .filter(|(k, _)| k != "cursor")
-                    .collect();
+            let mut query: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
+                .into_owned()
+                .filter(|(k, _)| k != "cursor")
+                .collect();
             query.push(("cursor".into(), cursor.clone()));
             let encoded = url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(query)
                 .finish();
-            response.insert_header((
-                header::LINK,
-                format!("<{}?{}>; rel=\"next\"", req.path(), encoded),
-            ));
+            response.insert_header((header::LINK, format!("<{}?{}>; rel=\"next\"", req.path(), encoded)));
         }
         response.json(self)
     }
@@ -124,10 +115,7 @@ mod tests {
         let id = uuid::Uuid::now_v7().to_string();
         let cursor = encode_cursor(&id);
         assert_eq!(
-            PageRequest::parse(None, Some(&cursor))
-                .unwrap()
-                .before_id
-                .as_deref(),
+            PageRequest::parse(None, Some(&cursor)).unwrap().before_id.as_deref(),
             Some(id.as_str())
         );
         for forged in [

@@ -55,8 +55,7 @@ mod tests {
 
     #[test]
     fn timestamps_are_sent_in_utc_with_milliseconds() {
-        let t = NaiveDateTime::parse_from_str("2026-11-25 09:30:00.123456", "%Y-%m-%d %H:%M:%S%.f")
-            .unwrap();
+        let t = NaiveDateTime::parse_from_str("2026-11-25 09:30:00.123456", "%Y-%m-%d %H:%M:%S%.f").unwrap();
         assert_eq!(
             serde_json::to_string(&Timestamp(t)).unwrap(),
             "\"2026-11-25T09:30:00.123Z\""

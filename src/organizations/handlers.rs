@@ -28,20 +28,13 @@ use crate::openapi::responses::*;
     security(("bearer" = []))
 )]
 #[get("/organization")]
-pub async fn get_organization(
-    caller: Caller,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get_organization(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let id = caller.own_organization()?.to_string();
     let org = db::run(&state.pool, move |conn| repo::find(conn, &id))
         .await?
         .ok_or_else(ApiError::not_found)?;
     let version = org.version;
-    Ok(entity(
-        StatusCode::OK,
-        &OrganizationView::from(org),
-        version,
-    ))
+    Ok(entity(StatusCode::OK, &OrganizationView::from(org), version))
 }
 
 #[utoipa::path(
@@ -94,9 +87,5 @@ pub async fn update_organization(
     })
     .await?;
     let version = org.version;
-    Ok(entity(
-        StatusCode::OK,
-        &OrganizationView::from(org),
-        version,
-    ))
+    Ok(entity(StatusCode::OK, &OrganizationView::from(org), version))
 }

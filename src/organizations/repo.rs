@@ -27,13 +27,12 @@ pub fn insert(conn: &mut DbConn, organization: &Organization) -> Result<(), ApiE
         .values(organization)
         .execute(conn)
         .map_err(|e| match e {
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => ApiError::conflict(
-                "already_exists",
-                "An organization with this MPN ID is already enrolled.",
-            ),
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                ApiError::conflict(
+                    "already_exists",
+                    "An organization with this MPN ID is already enrolled.",
+                )
+            }
             other => other.into(),
         })?;
     Ok(())

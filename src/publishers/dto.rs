@@ -63,18 +63,12 @@ pub struct CreatePublisherProfile {
     /// `^[a-z0-9][a-z0-9_-]{2,49}$`
     #[validate(custom(function = "crate::validate::publisher_id"))]
     pub publisher_id: String,
-    #[validate(
-        length(min = 1, max = 50),
-        custom(function = "crate::validate::single_line")
-    )]
+    #[validate(length(min = 1, max = 50), custom(function = "crate::validate::single_line"))]
     pub display_name: String,
     /// Must be the organization's MPN ID.
     #[validate(custom(function = "crate::validate::mpn_id"))]
     pub mpn_id: String,
-    #[validate(
-        length(min = 1, max = 100),
-        custom(function = "crate::validate::single_line")
-    )]
+    #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
     pub contact_name: String,
     #[validate(
         email(code = "invalid_email", message = "must be an e-mail address"),
@@ -92,16 +86,10 @@ pub struct CreatePublisherProfile {
 #[schema(example = json!({"display_name": "Contoso Cloud"}))]
 pub struct UpdatePublisherProfile {
     #[serde(default, deserialize_with = "non_null")]
-    #[validate(
-        length(min = 1, max = 50),
-        custom(function = "crate::validate::single_line")
-    )]
+    #[validate(length(min = 1, max = 50), custom(function = "crate::validate::single_line"))]
     pub display_name: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
-    #[validate(
-        length(min = 1, max = 100),
-        custom(function = "crate::validate::single_line")
-    )]
+    #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
     pub contact_name: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
     #[validate(

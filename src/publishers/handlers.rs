@@ -2,10 +2,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use uuid::Uuid;
 
-use super::dto::{
-    CreatePublisherProfile, ListPublisherProfilesQuery, PublisherProfileView,
-    UpdatePublisherProfile,
-};
+use super::dto::{CreatePublisherProfile, ListPublisherProfilesQuery, PublisherProfileView, UpdatePublisherProfile};
 use super::model::{PublisherProfile, PublisherProfileChanges, PublisherStatus};
 use super::repo::{self, Filter};
 use crate::app::AppState;
@@ -92,8 +89,7 @@ pub async fn create_publisher_profile(
     let organization_id = caller.own_organization()?.to_string();
     let input = body.into_inner();
     let profile = db::write(&state.pool, move |conn| {
-        let organization =
-            organizations::find(conn, &organization_id)?.ok_or_else(ApiError::not_found)?;
+        let organization = organizations::find(conn, &organization_id)?.ok_or_else(ApiError::not_found)?;
         if organization.mpn_id != input.mpn_id {
             return Err(ApiError::invalid_field(
                 "#/mpn_id",
@@ -134,11 +130,7 @@ pub async fn create_publisher_profile(
     .await?;
     let location = format!("/v1/publisher-profiles/{}", profile.id);
     let version = profile.version;
-    Ok(created(
-        location,
-        &PublisherProfileView::try_from(profile)?,
-        version,
-    ))
+    Ok(created(location, &PublisherProfileView::try_from(profile)?, version))
 }
 
 #[utoipa::path(
@@ -222,12 +214,7 @@ pub async fn update_publisher_profile(
         audit::record(
             conn,
             Some(&Actor::from(&caller)),
-            Event::new(
-                "publisher_profile.updated",
-                ENTITY,
-                &id,
-                Some(&profile.organization_id),
-            ),
+            Event::new("publisher_profile.updated", ENTITY, &id, Some(&profile.organization_id)),
         )?;
         repo::find(conn, &id)?.ok_or_else(ApiError::not_found)
     })
@@ -281,26 +268,25 @@ pub async fn delete_publisher_profile(
         if !repo::update(conn, &id, profile.version, &changes)? {
             return Err(ApiError::precondition_failed());
         }
+        // Counted after the update took the row lock that offer creation also takes, so an
+        // offer created concurrently is either seen here or finds the profile deleted.
+        if crate::offers::repo::count_by_publisher(conn, &id)? > 0 {
+            return Err(ApiError::conflict(
+                "publisher_in_use",
+                "Offers use this publisher profile; delete them first.",
+            ));
+        }
         audit::record(
             conn,
             Some(&Actor::from(&caller)),
-            Event::new(
-                "publisher_profile.deleted",
-                ENTITY,
-                &id,
-                Some(&profile.organization_id),
-            )
-            .transition(Some(&profile.status), None),
+            Event::new("publisher_profile.deleted", ENTITY, &id, Some(&profile.organization_id))
+                .transition(Some(&profile.status), None),
         )
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-fn visible_profile(
-    conn: &mut DbConn,
-    caller: &Caller,
-    id: &str,
-) -> Result<PublisherProfile, ApiError> {
+fn visible_profile(conn: &mut DbConn, caller: &Caller, id: &str) -> Result<PublisherProfile, ApiError> {
     caller.visible(repo::find(conn, id)?, |p| &p.organization_id)
 }

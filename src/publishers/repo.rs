@@ -23,13 +23,12 @@ pub fn insert(conn: &mut DbConn, profile: &PublisherProfile) -> Result<(), ApiEr
         .values(profile)
         .execute(conn)
         .map_err(|e| match e {
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => ApiError::conflict(
-                "already_exists",
-                "This publisher_id is taken (publisher ids are never reused).",
-            ),
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                ApiError::conflict(
+                    "already_exists",
+                    "This publisher_id is taken (publisher ids are never reused).",
+                )
+            }
             other => other.into(),
         })?;
     Ok(())
@@ -41,17 +40,13 @@ pub fn update(
     expected_version: i64,
     changes: &PublisherProfileChanges,
 ) -> Result<bool, ApiError> {
-    let rows = diesel::update(
-        profiles::table
-            .find(id)
-            .filter(profiles::version.eq(expected_version)),
-    )
-    .set((
-        changes,
-        profiles::updated_at.eq(time::now()),
-        profiles::version.eq(expected_version + 1),
-    ))
-    .execute(conn)?;
+    let rows = diesel::update(profiles::table.find(id).filter(profiles::version.eq(expected_version)))
+        .set((
+            changes,
+            profiles::updated_at.eq(time::now()),
+            profiles::version.eq(expected_version + 1),
+        ))
+        .execute(conn)?;
     Ok(rows == 1)
 }
 
@@ -83,8 +78,14 @@ pub fn list(
     if let Some(before) = &page.before_id {
         query = query.filter(profiles::id.lt(before.clone()));
     }
-    Ok(query
-        .order(profiles::id.desc())
-        .limit(page.fetch())
-        .load(conn)?)
+    Ok(query.order(profiles::id.desc()).limit(page.fetch()).load(conn)?)
+}
+
+/// Takes the profile row's lock until the transaction ends (PostgreSQL; SQLite writers are
+/// serial already), so a concurrent deletion either waits or is seen.
+pub fn lock(conn: &mut DbConn, id: &str) -> Result<(), ApiError> {
+    diesel::update(profiles::table.find(id))
+        .set(profiles::version.eq(profiles::version))
+        .execute(conn)?;
+    Ok(())
 }

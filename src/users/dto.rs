@@ -57,10 +57,7 @@ pub struct InviteUser {
         length(max = 254)
     )]
     pub email: String,
-    #[validate(
-        length(min = 1, max = 100),
-        custom(function = "crate::validate::single_line")
-    )]
+    #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
     pub display_name: String,
     /// `owner`, `manager` or `developer`; only owners may invite owners.
     pub role: Role,
@@ -82,10 +79,7 @@ pub struct Invitation {
 #[schema(example = json!({"role": "manager"}))]
 pub struct UpdateUser {
     #[serde(default, deserialize_with = "non_null")]
-    #[validate(
-        length(min = 1, max = 100),
-        custom(function = "crate::validate::single_line")
-    )]
+    #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
     pub display_name: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
     pub role: Option<Role>,

@@ -33,10 +33,7 @@ const INVITATION_DAYS: i64 = 7;
     security(("bearer" = []))
 )]
 #[get("/users/me")]
-pub async fn get_current_user(
-    caller: Caller,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get_current_user(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let id = caller.id.to_string();
     let user = db::run(&state.pool, move |conn| repo::find(conn, &id))
         .await?
@@ -302,11 +299,7 @@ pub async fn update_user(
             )?;
         }
         if changes.display_name.is_some() {
-            audit::record(
-                conn,
-                Some(&actor),
-                Event::new("user.updated", "user", &user.id, org),
-            )?;
+            audit::record(conn, Some(&actor), Event::new("user.updated", "user", &user.id, org))?;
         }
         repo::find(conn, &user.id)?.ok_or_else(ApiError::not_found)
     })
@@ -359,8 +352,7 @@ pub async fn delete_user(
         audit::record(
             conn,
             Some(&Actor::from(&caller)),
-            Event::new("user.removed", "user", &user.id, Some(&organization_id))
-                .transition(Some(&user.status), None),
+            Event::new("user.removed", "user", &user.id, Some(&organization_id)).transition(Some(&user.status), None),
         )
     })
     .await?;
@@ -371,23 +363,16 @@ pub async fn delete_user(
 fn visible_user(conn: &mut DbConn, caller: &Caller, id: &str) -> Result<User, ApiError> {
     repo::find(conn, id)?
         .filter(|u| {
-            u.organization_id
-                .as_deref()
-                .is_some_and(|org| caller.sees(org))
+            u.organization_id.as_deref().is_some_and(|org| caller.sees(org))
                 || (caller.role.is_staff() && u.organization_id.is_none())
         })
         .ok_or_else(ApiError::not_found)
 }
 
 /// Owners manage everyone; managers manage managers and developers and cannot grant owner.
-fn check_may_manage(
-    caller: &Caller,
-    target_role: Role,
-    new_role: Option<Role>,
-) -> Result<(), ApiError> {
+fn check_may_manage(caller: &Caller, target_role: Role, new_role: Option<Role>) -> Result<(), ApiError> {
     caller.require(Capability::ManageUsers)?;
-    if caller.role == Role::Manager && (target_role == Role::Owner || new_role == Some(Role::Owner))
-    {
+    if caller.role == Role::Manager && (target_role == Role::Owner || new_role == Some(Role::Owner)) {
         return Err(ApiError::forbidden());
     }
     Ok(())

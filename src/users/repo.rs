@@ -9,11 +9,7 @@ use crate::http::pagination::PageRequest;
 use crate::http::time;
 
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<User>, ApiError> {
-    Ok(users::table
-        .find(id)
-        .select(User::as_select())
-        .first(conn)
-        .optional()?)
+    Ok(users::table.find(id).select(User::as_select()).first(conn).optional()?)
 }
 
 /// The user behind a token: only active users authenticate.
@@ -47,33 +43,23 @@ pub fn insert(conn: &mut DbConn, user: &NewUser<'_>) -> Result<(), ApiError> {
         .values(user)
         .execute(conn)
         .map_err(|e| match e {
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => ApiError::conflict("already_exists", "A user with this e-mail already exists."),
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                ApiError::conflict("already_exists", "A user with this e-mail already exists.")
+            }
             other => other.into(),
         })?;
     Ok(())
 }
 
 /// Applies `changes` if the row is still at `expected_version`; false when it moved on.
-pub fn update(
-    conn: &mut DbConn,
-    id: &str,
-    expected_version: i64,
-    changes: &UserChanges,
-) -> Result<bool, ApiError> {
-    let rows = diesel::update(
-        users::table
-            .find(id)
-            .filter(users::version.eq(expected_version)),
-    )
-    .set((
-        changes,
-        users::updated_at.eq(time::now()),
-        users::version.eq(expected_version + 1),
-    ))
-    .execute(conn)?;
+pub fn update(conn: &mut DbConn, id: &str, expected_version: i64, changes: &UserChanges) -> Result<bool, ApiError> {
+    let rows = diesel::update(users::table.find(id).filter(users::version.eq(expected_version)))
+        .set((
+            changes,
+            users::updated_at.eq(time::now()),
+            users::version.eq(expected_version + 1),
+        ))
+        .execute(conn)?;
     Ok(rows == 1)
 }
 
@@ -86,12 +72,7 @@ pub fn record_login(conn: &mut DbConn, id: &str) -> Result<(), ApiError> {
 }
 
 pub fn delete(conn: &mut DbConn, id: &str, expected_version: i64) -> Result<bool, ApiError> {
-    let rows = diesel::delete(
-        users::table
-            .find(id)
-            .filter(users::version.eq(expected_version)),
-    )
-    .execute(conn)?;
+    let rows = diesel::delete(users::table.find(id).filter(users::version.eq(expected_version))).execute(conn)?;
     Ok(rows == 1)
 }
 
@@ -142,8 +123,5 @@ pub fn list(
     if let Some(before) = &page.before_id {
         query = query.filter(users::id.lt(before.clone()));
     }
-    Ok(query
-        .order(users::id.desc())
-        .limit(page.fetch())
-        .load(conn)?)
+    Ok(query.order(users::id.desc()).limit(page.fetch()).load(conn)?)
 }

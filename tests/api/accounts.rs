@@ -16,11 +16,7 @@ on_both!(
 
 async fn enrolment_creates_an_organization_and_its_owner(app: TestApp) {
     let org = app.enrol().await;
-    let me = app
-        .get("/v1/users/me")
-        .bearer(&org.owner.token)
-        .send()
-        .await;
+    let me = app.get("/v1/users/me").bearer(&org.owner.token).send().await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.body["role"], "owner");
     assert_eq!(me.body["status"], "active");
@@ -28,19 +24,11 @@ async fn enrolment_creates_an_organization_and_its_owner(app: TestApp) {
     assert!(me.body.get("password_hash").is_none() && me.body.get("password").is_none());
     assert!(me.body["last_login_at"].is_string());
 
-    let own = app
-        .get("/v1/organization")
-        .bearer(&org.owner.token)
-        .send()
-        .await;
+    let own = app.get("/v1/organization").bearer(&org.owner.token).send().await;
     assert_eq!(own.status, StatusCode::OK);
     assert_eq!(own.body["mpn_id"], org.mpn_id.as_str());
     assert_eq!(own.etag(), "\"1\"");
-    assert_eq!(
-        app.audit_count(&org.id),
-        1,
-        "organization.created is audited"
-    );
+    assert_eq!(app.audit_count(&org.id), 1, "organization.created is audited");
 }
 
 async fn enrolling_the_same_mpn_id_twice_is_a_conflict(app: TestApp) {
@@ -88,10 +76,7 @@ async fn enrolment_validates_every_field_with_pointers(app: TestApp) {
         "#/owner/email",
         "#/owner/password",
     ] {
-        assert!(
-            pointers.contains(&expected),
-            "{expected} missing from {pointers:?}"
-        );
+        assert!(pointers.contains(&expected), "{expected} missing from {pointers:?}");
     }
     let long_password = "x".repeat(129);
     let res = app

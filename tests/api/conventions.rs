@@ -51,16 +51,8 @@ async fn malformed_bodies_are_problems_not_plain_text(app: TestApp) {
         typed.problem(StatusCode::BAD_REQUEST, "bad_request")["errors"][0]["pointer"],
         "#/publisher_id"
     );
-    let listed = app
-        .get("/v1/publisher-profiles")
-        .bearer(&org.owner.token)
-        .send()
-        .await;
-    assert_eq!(
-        listed.body["items"].as_array().unwrap().len(),
-        0,
-        "nothing was stored"
-    );
+    let listed = app.get("/v1/publisher-profiles").bearer(&org.owner.token).send().await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 0, "nothing was stored");
 }
 
 async fn an_oversized_body_is_413(app: TestApp) {
@@ -92,10 +84,7 @@ async fn unknown_routes_and_methods_are_problems(app: TestApp) {
         .send()
         .await
         .problem(StatusCode::NOT_FOUND, "not_found");
-    let res = app
-        .request(actix_web::http::Method::PUT, "/v1/users/me")
-        .send()
-        .await;
+    let res = app.request(actix_web::http::Method::PUT, "/v1/users/me").send().await;
     res.problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
     assert_eq!(res.header("allow"), Some("GET"));
     let res = app
@@ -147,11 +136,7 @@ async fn health_and_readiness_answer(app: TestApp) {
 
 async fn a_bad_path_parameter_is_400(app: TestApp) {
     let org = app.enrol().await;
-    let res = app
-        .get("/v1/users/not-a-uuid")
-        .bearer(&org.owner.token)
-        .send()
-        .await;
+    let res = app.get("/v1/users/not-a-uuid").bearer(&org.owner.token).send().await;
     res.problem(StatusCode::BAD_REQUEST, "invalid_parameter");
 }
 

@@ -67,8 +67,7 @@ impl Drop for TestApp {
             }
             Cleanup::Schema { admin_url, schema } => {
                 if let Ok(mut conn) = diesel::pg::PgConnection::establish(admin_url) {
-                    let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                        .execute(&mut conn);
+                    let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut conn);
                 }
             }
         }
@@ -76,9 +75,7 @@ impl Drop for TestApp {
 }
 
 pub fn postgres_url() -> Option<String> {
-    std::env::var("COSELL_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|v| !v.is_empty())
+    std::env::var("COSELL_TEST_POSTGRES_URL").ok().filter(|v| !v.is_empty())
 }
 
 impl TestApp {
@@ -90,20 +87,16 @@ impl TestApp {
     pub async fn start_with(backend: Backend, settings: &[(&str, &str)]) -> Option<Self> {
         let (database_url, cleanup) = match backend {
             Backend::Sqlite => {
-                let dir =
-                    std::env::temp_dir().join(format!("cosell-test-{}", Uuid::now_v7().simple()));
+                let dir = std::env::temp_dir().join(format!("cosell-test-{}", Uuid::now_v7().simple()));
                 let url = format!("sqlite://{}", dir.join("cosell.db").display());
                 (url, Cleanup::Dir(dir))
             }
             Backend::Postgres => {
                 let admin_url = postgres_url()?;
                 let schema = format!("t_{}", Uuid::now_v7().simple());
-                let mut conn =
-                    diesel::pg::PgConnection::establish(&admin_url).unwrap_or_else(|e| {
-                        panic!(
-                            "COSELL_TEST_POSTGRES_URL is set but PostgreSQL cannot be reached: {e}"
-                        )
-                    });
+                let mut conn = diesel::pg::PgConnection::establish(&admin_url).unwrap_or_else(|e| {
+                    panic!("COSELL_TEST_POSTGRES_URL is set but PostgreSQL cannot be reached: {e}")
+                });
                 diesel::sql_query(format!("CREATE SCHEMA {schema}"))
                     .execute(&mut conn)
                     .expect("create schema");
@@ -118,24 +111,14 @@ impl TestApp {
             ("COSELL_DB_POOL_SIZE".into(), "4".into()),
         ];
         vars.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let config = Config::from_lookup(|name| {
-            vars.iter()
-                .rev()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        })
-        .expect("test config");
+        let config = Config::from_lookup(|name| vars.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+            .expect("test config");
         let state = AppState::prepare(&config).expect("prepare the application");
         let pool = state.pool.clone();
-        let app = test::init_service(build_app(
-            web::Data::new(state),
-            config.cors_origins.clone(),
-        ))
-        .await;
-        let service = boxed::service(actix_service::ServiceExt::map(
-            app,
-            |res: ServiceResponse<_>| res.map_into_boxed_body(),
-        ));
+        let app = test::init_service(build_app(web::Data::new(state), config.cors_origins.clone())).await;
+        let service = boxed::service(actix_service::ServiceExt::map(app, |res: ServiceResponse<_>| {
+            res.map_into_boxed_body()
+        }));
         Some(Self {
             service,
             pool,
@@ -224,8 +207,7 @@ impl TestApp {
     pub async fn staff(&self, role: Role) -> Member {
         let email = format!("{role}-{}@cosell.example", Uuid::now_v7().simple());
         let mut conn = self.pool.get().unwrap();
-        let id =
-            cosell::admin::create_staff(&mut conn, &email, "Staff Member", role, PASSWORD).unwrap();
+        let id = cosell::admin::create_staff(&mut conn, &email, "Staff Member", role, PASSWORD).unwrap();
         drop(conn);
         let token = self.login(&email, PASSWORD).await;
         Member { id, email, token }
@@ -307,14 +289,9 @@ impl RequestBuilder<'_> {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        TestResponse {
-            status,
-            headers,
-            body,
-        }
+        TestResponse { status, headers, body }
     }
 }
 
@@ -333,17 +310,10 @@ impl TestResponse {
     /// Asserts a problem+json answer with this status and code, and returns its body.
     pub fn problem(&self, status: StatusCode, code: &str) -> &Value {
         assert_eq!(self.status, status, "unexpected answer: {}", self.body);
-        assert_eq!(
-            self.header("content-type"),
-            Some("application/problem+json")
-        );
+        assert_eq!(self.header("content-type"), Some("application/problem+json"));
         assert_eq!(self.body["code"], code, "{}", self.body);
         assert_eq!(self.body["status"], status.as_u16());
-        assert!(
-            self.body["request_id"]
-                .as_str()
-                .is_some_and(|id| !id.is_empty())
-        );
+        assert!(self.body["request_id"].as_str().is_some_and(|id| !id.is_empty()));
         assert_eq!(self.header("request-id"), self.body["request_id"].as_str());
         &self.body
     }

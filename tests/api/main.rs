@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod conventions;
 mod migrations;
+mod offers;
 mod openapi;
 mod publishers;
 mod tokens;

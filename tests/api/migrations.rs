@@ -72,8 +72,7 @@ fn collect(columns: Vec<Column>) -> Schema {
 fn both_backends_produce_the_same_tables_and_columns() {
     use diesel_migrations::MigrationHarness;
     let mut lite = SqliteConnection::establish(":memory:").unwrap();
-    lite.run_pending_migrations(cosell::db::SQLITE_MIGRATIONS)
-        .unwrap();
+    lite.run_pending_migrations(cosell::db::SQLITE_MIGRATIONS).unwrap();
     let sqlite = collect(
         diesel::sql_query(
             "SELECT m.name AS table_name, p.name AS column_name, p.type AS data_type \
@@ -85,9 +84,7 @@ fn both_backends_produce_the_same_tables_and_columns() {
     assert!(sqlite.contains_key("users") && sqlite["users"].contains_key("email"));
 
     let Some(url) = postgres_url() else {
-        eprintln!(
-            "COSELL_TEST_POSTGRES_URL is not set: compared only the SQLite schema's presence"
-        );
+        eprintln!("COSELL_TEST_POSTGRES_URL is not set: compared only the SQLite schema's presence");
         return;
     };
     let schema = format!("m_{}", uuid::Uuid::now_v7().simple());
@@ -96,11 +93,8 @@ fn both_backends_produce_the_same_tables_and_columns() {
         .execute(&mut admin)
         .unwrap();
     let separator = if url.contains('?') { '&' } else { '?' };
-    let mut pg =
-        PgConnection::establish(&format!("{url}{separator}options=-csearch_path%3D{schema}"))
-            .unwrap();
-    pg.run_pending_migrations(cosell::db::POSTGRES_MIGRATIONS)
-        .unwrap();
+    let mut pg = PgConnection::establish(&format!("{url}{separator}options=-csearch_path%3D{schema}")).unwrap();
+    pg.run_pending_migrations(cosell::db::POSTGRES_MIGRATIONS).unwrap();
     let postgres = collect(
         diesel::sql_query(format!(
             "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns WHERE table_schema = '{schema}'"

@@ -28,23 +28,13 @@ fn every_operation_is_fully_described() {
             let id = op["operationId"]
                 .as_str()
                 .unwrap_or_else(|| panic!("{at}: no operationId"));
-            assert!(
-                ids.insert(id.to_owned()),
-                "{at}: duplicate operationId {id}"
-            );
+            assert!(ids.insert(id.to_owned()), "{at}: duplicate operationId {id}");
             assert!(
                 op["summary"].as_str().is_some_and(|s| !s.is_empty()),
                 "{at}: no summary"
             );
-            assert_eq!(
-                op["tags"].as_array().map(Vec::len),
-                Some(1),
-                "{at}: one tag"
-            );
-            assert!(
-                op.get("security").is_some(),
-                "{at}: no security requirement"
-            );
+            assert_eq!(op["tags"].as_array().map(Vec::len), Some(1), "{at}: one tag");
+            assert!(op.get("security").is_some(), "{at}: no security requirement");
             let responses = op["responses"].as_object().unwrap();
             assert!(
                 responses.keys().any(|k| k.starts_with('2')),
@@ -56,23 +46,14 @@ fn every_operation_is_fully_described() {
                 .iter()
                 .any(|s| s.get("bearer").is_some());
             if authenticated {
-                assert!(
-                    responses.contains_key("401"),
-                    "{at}: authenticated but no 401"
-                );
+                assert!(responses.contains_key("401"), "{at}: authenticated but no 401");
             }
             if path.contains("{id}") {
-                assert!(
-                    responses.contains_key("404"),
-                    "{at}: takes an id but no 404"
-                );
+                assert!(responses.contains_key("404"), "{at}: takes an id but no 404");
             }
             if op.get("requestBody").is_some() {
                 for status in ["400", "413", "415", "422"] {
-                    assert!(
-                        responses.contains_key(status),
-                        "{at}: has a body but no {status}"
-                    );
+                    assert!(responses.contains_key(status), "{at}: has a body but no {status}");
                 }
             }
         }

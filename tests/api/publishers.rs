@@ -26,11 +26,7 @@ fn profile_body(org: &Org) -> Value {
 }
 
 async fn create(app: &TestApp, token: &str, body: &Value) -> TestResponse {
-    app.post("/v1/publisher-profiles")
-        .bearer(token)
-        .json(body)
-        .send()
-        .await
+    app.post("/v1/publisher-profiles").bearer(token).json(body).send().await
 }
 
 async fn owners_and_managers_manage_profiles_developers_only_read(app: TestApp) {
@@ -44,10 +40,7 @@ async fn owners_and_managers_manage_profiles_developers_only_read(app: TestApp) 
         let location = res.header("location").unwrap().to_owned();
         assert_eq!(
             location,
-            format!(
-                "/v1/publisher-profiles/{}",
-                res.body["id"].as_str().unwrap()
-            )
+            format!("/v1/publisher-profiles/{}", res.body["id"].as_str().unwrap())
         );
         assert_eq!(res.body["status"], "active");
 
@@ -91,11 +84,7 @@ async fn owners_and_managers_manage_profiles_developers_only_read(app: TestApp) 
     create(&app, &developer.token, &profile_body(&org))
         .await
         .problem(StatusCode::FORBIDDEN, "forbidden");
-    let listed = app
-        .get("/v1/publisher-profiles")
-        .bearer(&developer.token)
-        .send()
-        .await;
+    let listed = app.get("/v1/publisher-profiles").bearer(&developer.token).send().await;
     assert_eq!(
         listed.body["items"].as_array().unwrap().len(),
         0,
@@ -117,10 +106,7 @@ async fn a_publisher_id_is_never_reused(app: TestApp) {
         .bearer(&org.owner.token)
         .send()
         .await;
-    assert_eq!(
-        events.body["items"][0]["action"],
-        "publisher_profile.created"
-    );
+    assert_eq!(events.body["items"][0]["action"], "publisher_profile.created");
     assert_eq!(
         events.body["items"][0]["request_id"].as_str(),
         first.header("request-id"),
@@ -173,10 +159,7 @@ async fn profile_fields_are_validated_with_pointers(app: TestApp) {
         body[field] = value.clone();
         let res = create(&app, &org.owner.token, &body).await;
         let problem = res.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_error");
-        assert_eq!(
-            problem["errors"][0]["pointer"], pointer,
-            "{field} = {value}"
-        );
+        assert_eq!(problem["errors"][0]["pointer"], pointer, "{field} = {value}");
     }
     let mut body = profile_body(&org);
     body["status"] = json!("suspended");
@@ -247,20 +230,14 @@ async fn staff_read_every_profile_and_change_none(app: TestApp) {
     let org = app.enrol().await;
     let created = create(&app, &org.owner.token, &profile_body(&org)).await;
     let location = created.header("location").unwrap();
-    for role in [
-        cosell::auth::roles::Role::Support,
-        cosell::auth::roles::Role::Reviewer,
-    ] {
+    for role in [cosell::auth::roles::Role::Support, cosell::auth::roles::Role::Reviewer] {
         let staff = app.staff(role).await;
         assert_eq!(
             app.get(location).bearer(&staff.token).send().await.status,
             StatusCode::OK
         );
         let listed = app
-            .get(&format!(
-                "/v1/publisher-profiles?organization_id={}",
-                org.id
-            ))
+            .get(&format!("/v1/publisher-profiles?organization_id={}", org.id))
             .bearer(&staff.token)
             .send()
             .await;
@@ -305,11 +282,7 @@ async fn idempotency_key_replays_the_first_answer(app: TestApp) {
     assert_eq!(replay.body, first.body);
     assert_eq!(replay.header("location"), first.header("location"));
     assert_eq!(replay.header("etag"), first.header("etag"));
-    let listed = app
-        .get("/v1/publisher-profiles")
-        .bearer(&org.owner.token)
-        .send()
-        .await;
+    let listed = app.get("/v1/publisher-profiles").bearer(&org.owner.token).send().await;
     assert_eq!(
         listed.body["items"].as_array().unwrap().len(),
         1,

@@ -33,54 +33,29 @@ async fn forged_expired_and_foreign_tokens_are_refused(app: TestApp) {
         c[key] = value;
         c
     };
-    let b64 = |v: &Value| {
-        base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            v.to_string(),
-        )
-    };
+    let b64 = |v: &Value| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, v.to_string());
     let parts: Vec<&str> = good.split('.').collect();
     let cases: Vec<(&str, String)> = vec![
         (
             "expired",
-            sign(
-                &with("exp", json!(now - 120)),
-                Algorithm::HS256,
-                SECRET.as_bytes(),
-            ),
+            sign(&with("exp", json!(now - 120)), Algorithm::HS256, SECRET.as_bytes()),
         ),
         (
             "wrong audience",
-            sign(
-                &with("aud", json!("another-api")),
-                Algorithm::HS256,
-                SECRET.as_bytes(),
-            ),
+            sign(&with("aud", json!("another-api")), Algorithm::HS256, SECRET.as_bytes()),
         ),
         (
             "wrong issuer",
-            sign(
-                &with("iss", json!("someone")),
-                Algorithm::HS256,
-                SECRET.as_bytes(),
-            ),
+            sign(&with("iss", json!("someone")), Algorithm::HS256, SECRET.as_bytes()),
         ),
         (
             "another secret",
-            sign(
-                &claims,
-                Algorithm::HS256,
-                b"another-secret-that-is-also-32-bytes-long",
-            ),
+            sign(&claims, Algorithm::HS256, b"another-secret-that-is-also-32-bytes-long"),
         ),
         ("HS512", sign(&claims, Algorithm::HS512, SECRET.as_bytes())),
         (
             "alg none",
-            format!(
-                "{}.{}.",
-                b64(&json!({"alg": "none", "typ": "JWT"})),
-                parts[1]
-            ),
+            format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), parts[1]),
         ),
         (
             "tampered payload",

@@ -42,11 +42,7 @@ async fn who_may_invite_whom(app: TestApp) {
         (&developer.token, "manager", StatusCode::FORBIDDEN),
     ];
     for (token, role, expected) in cases {
-        assert_eq!(
-            invite(&app, token, role).await,
-            expected,
-            "inviting a {role}"
-        );
+        assert_eq!(invite(&app, token, role).await, expected, "inviting a {role}");
     }
     let duplicate = app
         .post("/v1/users")
@@ -65,14 +61,7 @@ async fn who_may_change_roles_and_remove_users(app: TestApp) {
     let target = app.member(&org, "developer").await;
     let patch = |token: &str, id: &str, body: serde_json::Value| {
         let (app, token, path) = (&app, token.to_owned(), format!("/v1/users/{id}"));
-        async move {
-            app.patch(&path)
-                .bearer(&token)
-                .json(&body)
-                .send()
-                .await
-                .status
-        }
+        async move { app.patch(&path).bearer(&token).json(&body).send().await.status }
     };
 
     assert_eq!(
@@ -80,12 +69,7 @@ async fn who_may_change_roles_and_remove_users(app: TestApp) {
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        patch(
-            &manager.token,
-            &second_owner.id,
-            json!({"role": "developer"})
-        )
-        .await,
+        patch(&manager.token, &second_owner.id, json!({"role": "developer"})).await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
@@ -102,21 +86,11 @@ async fn who_may_change_roles_and_remove_users(app: TestApp) {
     );
     // Anyone may rename themselves, nobody else but owners and managers.
     assert_eq!(
-        patch(
-            &developer.token,
-            &developer.id,
-            json!({"display_name": "Dev Eloper"})
-        )
-        .await,
+        patch(&developer.token, &developer.id, json!({"display_name": "Dev Eloper"})).await,
         StatusCode::OK
     );
     assert_eq!(
-        patch(
-            &developer.token,
-            &manager.id,
-            json!({"display_name": "Nope"})
-        )
-        .await,
+        patch(&developer.token, &manager.id, json!({"display_name": "Nope"})).await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
@@ -128,22 +102,10 @@ async fn who_may_change_roles_and_remove_users(app: TestApp) {
         let (app, token, path) = (&app, token.to_owned(), format!("/v1/users/{id}"));
         async move { app.delete(&path).bearer(&token).send().await.status }
     };
-    assert_eq!(
-        remove(&developer.token, &manager.id).await,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        remove(&manager.token, &second_owner.id).await,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        remove(&manager.token, &developer.id).await,
-        StatusCode::NO_CONTENT
-    );
-    assert_eq!(
-        remove(&org.owner.token, &second_owner.id).await,
-        StatusCode::NO_CONTENT
-    );
+    assert_eq!(remove(&developer.token, &manager.id).await, StatusCode::FORBIDDEN);
+    assert_eq!(remove(&manager.token, &second_owner.id).await, StatusCode::FORBIDDEN);
+    assert_eq!(remove(&manager.token, &developer.id).await, StatusCode::NO_CONTENT);
+    assert_eq!(remove(&org.owner.token, &second_owner.id).await, StatusCode::NO_CONTENT);
     assert_eq!(
         app.get(&format!("/v1/users/{}", developer.id))
             .bearer(&org.owner.token)
@@ -154,10 +116,7 @@ async fn who_may_change_roles_and_remove_users(app: TestApp) {
     );
 
     let events = app
-        .get(&format!(
-            "/v1/audit-events?entity_type=user&entity_id={}",
-            target.id
-        ))
+        .get(&format!("/v1/audit-events?entity_type=user&entity_id={}", target.id))
         .bearer(&org.owner.token)
         .send()
         .await;
@@ -268,12 +227,7 @@ async fn two_owners_demoting_each_other_leave_one_owner(app: TestApp) {
             .send()
             .await
     };
-    assert_eq!(
-        owners.body["items"].as_array().unwrap().len(),
-        1,
-        "{}",
-        owners.body
-    );
+    assert_eq!(owners.body["items"].as_array().unwrap().len(), 1, "{}", owners.body);
 }
 
 async fn another_organizations_user_is_indistinguishable_from_a_missing_one(app: TestApp) {
@@ -365,10 +319,7 @@ async fn a_stale_if_match_changes_nothing(app: TestApp) {
 async fn listing_users_walks_every_row_exactly_once(app: TestApp) {
     let org: Org = app.enrol().await;
     for _ in 0..6 {
-        assert_eq!(
-            invite(&app, &org.owner.token, "developer").await,
-            StatusCode::CREATED
-        );
+        assert_eq!(invite(&app, &org.owner.token, "developer").await, StatusCode::CREATED);
     }
     let mut seen = Vec::new();
     let mut path = "/v1/users?limit=3".to_owned();
@@ -382,13 +333,9 @@ async fn listing_users_walks_every_row_exactly_once(app: TestApp) {
         seen.extend(items.iter().map(|u| u["id"].as_str().unwrap().to_owned()));
         match page.body["next_cursor"].as_str() {
             Some(cursor) => {
-                let link = page
-                    .header("link")
-                    .expect("a Link header on a page with a successor");
+                let link = page.header("link").expect("a Link header on a page with a successor");
                 assert!(
-                    link.contains("rel=\"next\"")
-                        && link.contains(cursor)
-                        && link.contains("limit=3"),
+                    link.contains("rel=\"next\"") && link.contains(cursor) && link.contains("limit=3"),
                     "{link}"
                 );
                 path = format!("/v1/users?limit=3&cursor={cursor}");
@@ -446,10 +393,7 @@ async fn staff_see_users_of_every_organization_but_cannot_manage_them(app: TestA
         .send()
         .await;
     res.problem(StatusCode::FORBIDDEN, "forbidden");
-    assert_eq!(
-        invite(&app, &support.token, "developer").await,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(invite(&app, &support.token, "developer").await, StatusCode::FORBIDDEN);
 }
 
 async fn a_staff_role_cannot_be_granted_over_http(app: TestApp) {
@@ -480,10 +424,7 @@ async fn the_audit_log_is_for_owners_managers_and_staff(app: TestApp) {
     let other = app.enrol().await;
     let manager = app.member(&org, "manager").await;
     let developer = app.member(&org, "developer").await;
-    let path = format!(
-        "/v1/audit-events?entity_type=organization&entity_id={}",
-        org.id
-    );
+    let path = format!("/v1/audit-events?entity_type=organization&entity_id={}", org.id);
     for token in [&org.owner.token, &manager.token] {
         let res = app.get(&path).bearer(token).send().await;
         assert_eq!(res.status, StatusCode::OK);
@@ -505,10 +446,7 @@ async fn the_audit_log_is_for_owners_managers_and_staff(app: TestApp) {
         0,
         "another organization's events stay hidden"
     );
-    for role in [
-        cosell::auth::roles::Role::Support,
-        cosell::auth::roles::Role::Reviewer,
-    ] {
+    for role in [cosell::auth::roles::Role::Support, cosell::auth::roles::Role::Reviewer] {
         let staff = app.staff(role).await;
         let res = app.get(&path).bearer(&staff.token).send().await;
         assert_eq!(res.body["items"].as_array().unwrap().len(), 1);

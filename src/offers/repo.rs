@@ -1,0 +1,219 @@
+use diesel::prelude::*;
+
+use super::model::{Offer, OfferContentChanges, OfferStateChanges, OfferSummary, Submission, SubmissionChanges};
+use crate::db::DbConn;
+use crate::db::schema::{offers, submissions};
+use crate::error::ApiError;
+use crate::http::pagination::PageRequest;
+use crate::http::time;
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<Offer>, ApiError> {
+    Ok(offers::table
+        .find(id)
+        .select(Offer::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn insert(conn: &mut DbConn, offer: &Offer) -> Result<(), ApiError> {
+    diesel::insert_into(offers::table)
+        .values(offer)
+        .execute(conn)
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                ApiError::conflict("already_exists", "This publisher already has an offer with this alias.")
+            }
+            other => other.into(),
+        })?;
+    Ok(())
+}
+
+/// A content edit: bumps `version` and `content_revision` if the row is still at `expected_version`.
+pub fn update_content(
+    conn: &mut DbConn,
+    id: &str,
+    expected_version: i64,
+    changes: &OfferContentChanges,
+) -> Result<bool, ApiError> {
+    let rows = diesel::update(offers::table.find(id).filter(offers::version.eq(expected_version)))
+        .set((
+            changes,
+            offers::content_revision.eq(offers::content_revision + 1),
+            offers::updated_at.eq(time::now()),
+            offers::version.eq(expected_version + 1),
+        ))
+        .execute(conn)?;
+    Ok(rows == 1)
+}
+
+/// A lifecycle change, if the row is still at `expected_version`.
+pub fn update_state(
+    conn: &mut DbConn,
+    id: &str,
+    expected_version: i64,
+    changes: &OfferStateChanges,
+) -> Result<bool, ApiError> {
+    let rows = diesel::update(offers::table.find(id).filter(offers::version.eq(expected_version)))
+        .set((
+            changes,
+            offers::updated_at.eq(time::now()),
+            offers::version.eq(expected_version + 1),
+        ))
+        .execute(conn)?;
+    Ok(rows == 1)
+}
+
+pub fn delete(conn: &mut DbConn, id: &str, expected_version: i64) -> Result<bool, ApiError> {
+    let rows = diesel::delete(offers::table.find(id).filter(offers::version.eq(expected_version))).execute(conn)?;
+    Ok(rows == 1)
+}
+
+pub fn count_by_publisher(conn: &mut DbConn, publisher_profile_id: &str) -> Result<i64, ApiError> {
+    Ok(offers::table
+        .filter(offers::publisher_profile_id.eq(publisher_profile_id))
+        .count()
+        .get_result(conn)?)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub organization_id: Option<String>,
+    pub statuses: Vec<String>,
+    pub offer_type: Option<String>,
+    pub publisher_profile_id: Option<String>,
+    pub name_contains: Option<String>,
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    organization_scope: Option<&str>,
+    filter: &Filter,
+    page: &PageRequest,
+) -> Result<Vec<OfferSummary>, ApiError> {
+    let mut query = offers::table.select(OfferSummary::as_select()).into_boxed();
+    if let Some(org) = organization_scope {
+        query = query.filter(offers::organization_id.eq(org.to_owned()));
+    }
+    if let Some(org) = &filter.organization_id {
+        query = query.filter(offers::organization_id.eq(org.clone()));
+    }
+    if !filter.statuses.is_empty() {
+        query = query.filter(offers::status.eq_any(filter.statuses.clone()));
+    }
+    if let Some(t) = &filter.offer_type {
+        query = query.filter(offers::offer_type.eq(t.clone()));
+    }
+    if let Some(p) = &filter.publisher_profile_id {
+        query = query.filter(offers::publisher_profile_id.eq(p.clone()));
+    }
+    if let Some(q) = &filter.name_contains {
+        let pattern = format!(
+            "%{}%",
+            q.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        query = query.filter(lower(offers::name).like(pattern).escape('\\'));
+    }
+    if let Some(before) = &page.before_id {
+        query = query.filter(offers::id.lt(before.clone()));
+    }
+    Ok(query.order(offers::id.desc()).limit(page.fetch()).load(conn)?)
+}
+
+pub fn find_submission(conn: &mut DbConn, id: &str) -> Result<Option<Submission>, ApiError> {
+    Ok(submissions::table
+        .find(id)
+        .select(Submission::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The offer's most recent submission.
+pub fn latest_submission(conn: &mut DbConn, offer_id: &str) -> Result<Option<Submission>, ApiError> {
+    Ok(submissions::table
+        .filter(submissions::offer_id.eq(offer_id))
+        .order(submissions::sequence.desc())
+        .select(Submission::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn next_sequence(conn: &mut DbConn, offer_id: &str) -> Result<i64, ApiError> {
+    let max: Option<i64> = submissions::table
+        .filter(submissions::offer_id.eq(offer_id))
+        .select(diesel::dsl::max(submissions::sequence))
+        .first(conn)?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+pub fn insert_submission(conn: &mut DbConn, submission: &Submission) -> Result<(), ApiError> {
+    diesel::insert_into(submissions::table)
+        .values(submission)
+        .execute(conn)
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                ApiError::conflict(
+                    "submission_in_progress",
+                    "A submission of this offer is already in progress.",
+                )
+            }
+            other => other.into(),
+        })?;
+    Ok(())
+}
+
+pub fn update_submission(
+    conn: &mut DbConn,
+    id: &str,
+    expected_version: i64,
+    changes: &SubmissionChanges,
+) -> Result<bool, ApiError> {
+    let rows = diesel::update(
+        submissions::table
+            .find(id)
+            .filter(submissions::version.eq(expected_version)),
+    )
+    .set((
+        changes,
+        submissions::updated_at.eq(time::now()),
+        submissions::version.eq(expected_version + 1),
+    ))
+    .execute(conn)?;
+    Ok(rows == 1)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct SubmissionFilter {
+    pub offer_id: Option<String>,
+    pub states: Vec<String>,
+    pub organization_id: Option<String>,
+}
+
+pub fn list_submissions(
+    conn: &mut DbConn,
+    organization_scope: Option<&str>,
+    filter: &SubmissionFilter,
+    page: &PageRequest,
+) -> Result<Vec<Submission>, ApiError> {
+    let mut query = submissions::table.select(Submission::as_select()).into_boxed();
+    if let Some(org) = organization_scope {
+        query = query.filter(submissions::organization_id.eq(org.to_owned()));
+    }
+    if let Some(org) = &filter.organization_id {
+        query = query.filter(submissions::organization_id.eq(org.clone()));
+    }
+    if let Some(offer) = &filter.offer_id {
+        query = query.filter(submissions::offer_id.eq(offer.clone()));
+    }
+    if !filter.states.is_empty() {
+        query = query.filter(submissions::state.eq_any(filter.states.clone()));
+    }
+    if let Some(before) = &page.before_id {
+        query = query.filter(submissions::id.lt(before.clone()));
+    }
+    Ok(query.order(submissions::id.desc()).limit(page.fetch()).load(conn)?)
+}
