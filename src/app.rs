@@ -21,7 +21,7 @@ use crate::error::ApiError;
 use crate::http::{context, fallback, idempotency};
 use crate::openapi::ApiDoc;
 use crate::service::Document;
-use crate::{accounts, audit, offers, organizations, publishers, service, users};
+use crate::{accounts, audit, offers, organizations, publishers, service, solutions, tickets, users};
 
 pub struct AppState {
     pub pool: DbPool,
@@ -63,6 +63,25 @@ fn v1_routes(cfg: &mut ServiceConfig) {
         .service(offers::submissions::list_submissions)
         .service(offers::submissions::get_submission)
         .service(offers::submissions::certify_submission)
+        .service(solutions::handlers::import_solutions)
+        .service(solutions::handlers::list_solutions)
+        .service(solutions::handlers::get_solution)
+        .service(solutions::handlers::merge_solution)
+        .service(solutions::handlers::withdraw_solution_merge)
+        .service(solutions::handlers::migrate_solution)
+        .service(solutions::handlers::discard_solution)
+        .service(solutions::handlers::undo_solution_discard)
+        .service(tickets::handlers::create_support_ticket)
+        .service(tickets::handlers::list_support_tickets)
+        .service(tickets::handlers::get_support_ticket)
+        .service(tickets::handlers::list_support_ticket_comments)
+        .service(tickets::handlers::add_support_ticket_comment)
+        .service(tickets::handlers::assign_support_ticket)
+        .service(tickets::handlers::request_support_ticket_info)
+        .service(tickets::handlers::resolve_support_ticket)
+        .service(tickets::handlers::close_support_ticket)
+        .service(tickets::handlers::reopen_support_ticket)
+        .service(tickets::handlers::cancel_support_ticket)
         .service(audit::handlers::list_audit_events);
 }
 

@@ -117,6 +117,8 @@ Every response has a `Request-Id`.",
         (name = "publisher-profiles", description = "Publisher profiles that own offers"),
         (name = "offers", description = "Marketplace offers, their sections, readiness and publishing"),
         (name = "submissions", description = "Publish attempts: certification, preview, go live"),
+        (name = "solutions", description = "Legacy co-sell solutions: merge, migrate or discard"),
+        (name = "support-tickets", description = "The partner support desk"),
         (name = "audit", description = "The append-only audit log"),
         (name = "service", description = "Health, readiness and this document"),
     )

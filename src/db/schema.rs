@@ -135,6 +135,69 @@ diesel::table! {
 diesel::joinable!(offers -> publisher_profiles (publisher_profile_id));
 diesel::joinable!(submissions -> offers (offer_id));
 
+diesel::table! {
+    solutions (id) {
+        id -> Text,
+        organization_id -> Text,
+        ocp_solution_id -> Text,
+        name -> Text,
+        summary -> Text,
+        mpn_id -> Text,
+        solution_type -> Text,
+        co_sell_status -> Text,
+        incentive_eligible -> Bool,
+        referral_pipeline -> Text,
+        collateral -> Text,
+        migration_status -> Text,
+        ticket_id -> Nullable<Text>,
+        offer_id -> Nullable<Text>,
+        completed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    support_tickets (id) {
+        id -> Text,
+        organization_id -> Text,
+        category -> Text,
+        subject -> Text,
+        description -> Text,
+        related_solution_id -> Nullable<Text>,
+        related_offer_id -> Nullable<Text>,
+        merge_request -> Nullable<Text>,
+        status -> Text,
+        assignee_id -> Nullable<Text>,
+        first_response_due_at -> Timestamp,
+        first_responded_at -> Nullable<Timestamp>,
+        resolution -> Nullable<Text>,
+        resolution_note -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    ticket_comments (id) {
+        id -> Text,
+        ticket_id -> Text,
+        organization_id -> Text,
+        author_id -> Text,
+        author_role -> Text,
+        body -> Text,
+        internal -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::joinable!(ticket_comments -> support_tickets (ticket_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -143,4 +206,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     offers,
     submissions,
+    solutions,
+    support_tickets,
+    ticket_comments,
 );

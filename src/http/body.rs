@@ -17,16 +17,21 @@ use crate::error::{ApiError, FieldIssue};
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Largest body of the few endpoints that take bulk data (imports).
+pub const LARGE_BODY_BYTES: usize = 8 * 1024 * 1024;
 
-pub struct Body<T>(pub T);
+pub struct Body<T, const LIMIT: usize = MAX_BODY_BYTES>(pub T);
 
-impl<T> Body<T> {
+/// A body of up to [`LARGE_BODY_BYTES`].
+pub type LargeBody<T> = Body<T, LARGE_BODY_BYTES>;
+
+impl<T, const LIMIT: usize> Body<T, LIMIT> {
     pub fn into_inner(self) -> T {
         self.0
     }
 }
 
-impl<T: DeserializeOwned + Validate + 'static> FromRequest for Body<T> {
+impl<T: DeserializeOwned + Validate + 'static, const LIMIT: usize> FromRequest for Body<T, LIMIT> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -39,8 +44,8 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Body<T> {
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
         Box::pin(async move {
-            if declared_length.is_some_and(|n| n > MAX_BODY_BYTES) {
-                return Err(too_large());
+            if declared_length.is_some_and(|n| n > LIMIT) {
+                return Err(too_large(LIMIT));
             }
             if !content_type_ok {
                 return Err(ApiError::new(
@@ -49,11 +54,11 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Body<T> {
                     "Send the body as application/json.",
                 ));
             }
-            let mut bytes = Vec::with_capacity(declared_length.unwrap_or(1024).min(MAX_BODY_BYTES));
+            let mut bytes = Vec::with_capacity(declared_length.unwrap_or(1024).min(LIMIT));
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|e| ApiError::bad_request(format!("cannot read the body: {e}")))?;
-                if bytes.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(too_large());
+                if bytes.len() + chunk.len() > LIMIT {
+                    return Err(too_large(LIMIT));
                 }
                 bytes.extend_from_slice(&chunk);
             }
@@ -86,11 +91,11 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for OptionalBody<T> {
     }
 }
 
-fn too_large() -> ApiError {
+fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
-        "The request body is larger than 256 KiB.",
+        format!("The request body is larger than {} KiB.", limit / 1024),
     )
 }
 

@@ -20,7 +20,7 @@ use crate::app::AppState;
 use crate::db::schema::idempotency_keys as keys;
 use crate::db::{self, DbConn};
 use crate::error::ApiError;
-use crate::http::body::MAX_BODY_BYTES;
+use crate::http::body::LARGE_BODY_BYTES;
 use crate::http::time;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -63,7 +63,7 @@ pub async fn middleware(
         let Ok(chunk) = chunk else {
             return refuse(http_req, ApiError::bad_request("cannot read the body"));
         };
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
+        if body.len() + chunk.len() > LARGE_BODY_BYTES {
             return refuse(
                 http_req,
                 crate::http::context::problem_for_status(StatusCode::PAYLOAD_TOO_LARGE),

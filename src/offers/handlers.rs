@@ -27,6 +27,7 @@ use crate::http::time;
 use crate::openapi::responses::*;
 use crate::publishers::model::PublisherStatus;
 use crate::publishers::repo as publishers;
+use crate::solutions::effects as solution_effects;
 
 pub const ENTITY: &str = "offer";
 
@@ -463,12 +464,17 @@ pub async fn delete_offer(
             if !repo::delete(conn, &id, offer.row.version)? {
                 return Err(if_match.stale());
             }
+            let actor = Actor::from(&caller);
             audit::record(
                 conn,
-                Some(&Actor::from(&caller)),
+                Some(&actor),
                 Event::new("offer.deleted", ENTITY, &id, Some(&offer.row.organization_id))
                     .transition(Some(offer.status.as_str()), None),
-            )
+            )?;
+            match &offer.row.source_solution_id {
+                Some(solution_id) => solution_effects::migrated_draft_deleted(conn, solution_id, &id, Some(&actor)),
+                None => Ok(()),
+            }
         })
     })
     .await?;
@@ -751,19 +757,27 @@ pub async fn go_live_offer(
                 .ok_or_else(|| ApiError::internal("an offer in preview has no submission"))?;
             let profile = publishers::find(conn, &offer.row.publisher_profile_id)?
                 .ok_or_else(|| ApiError::internal("publisher profile vanished"))?;
-            let changes = OfferStateChanges {
-                status: Some(next.as_str().to_owned()),
-                has_ever_been_live: Some(true),
-                live_url: Some(Some(
-                    offer.offer_type.live_url(&profile.publisher_id, &offer.row.offer_alias),
-                )),
-                live_content_revision: Some(Some(submission.content_revision)),
-                ..Default::default()
+            // A migrated offer takes over its solution's co-sell standing the first time it goes live.
+            let source = match &offer.row.source_solution_id {
+                Some(solution_id) if !offer.row.has_ever_been_live => {
+                    solution_effects::source_of_migrated(conn, solution_id, &id)?
+                }
+                _ => None,
             };
+            let mut changes = source.as_ref().map(solution_effects::inheritance).unwrap_or_default();
+            changes.status = Some(next.as_str().to_owned());
+            changes.has_ever_been_live = Some(true);
+            changes.live_url = Some(Some(
+                offer.offer_type.live_url(&profile.publisher_id, &offer.row.offer_alias),
+            ));
+            changes.live_content_revision = Some(Some(submission.content_revision));
             if !repo::update_state(conn, &id, offer.row.version, &changes)? {
                 return Err(if_match.stale());
             }
             submissions::complete(conn, &submission)?;
+            if let Some(solution) = &source {
+                solution_effects::migration_completed(conn, solution, time::now(), Some(&Actor::from(&caller)))?;
+            }
             audit::record(
                 conn,
                 Some(&Actor::from(&caller)),

@@ -3,7 +3,7 @@
 
 use super::model::{OfferStatus, SubmissionState};
 use crate::auth::roles::{Capability, Role};
-use crate::error::ApiError;
+pub use crate::lifecycle::Refusal;
 use crate::string_enum;
 
 string_enum! {
@@ -27,15 +27,6 @@ pub struct OfferFacts {
     pub can_publish: bool,
     /// Where a canceled submission returns the offer: its status before publishing.
     pub status_before_submission: OfferStatus,
-}
-
-/// Why an action is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// The role lacks the capability (403).
-    Forbidden,
-    /// The state does not allow it (409 with this code).
-    Conflict(&'static str),
 }
 
 impl OfferAction {
@@ -118,31 +109,6 @@ pub fn submission_actions(state: SubmissionState, role: Role) -> Vec<&'static st
         vec!["certify"]
     } else {
         Vec::new()
-    }
-}
-
-impl Refusal {
-    /// The HTTP answer, with the current state and what is allowed instead.
-    pub fn into_error(self, current_state: &str, allowed: Vec<String>) -> ApiError {
-        match self {
-            Refusal::Forbidden => ApiError::forbidden(),
-            Refusal::Conflict("invalid_state_transition") => ApiError::invalid_transition(current_state, allowed),
-            Refusal::Conflict(code) => {
-                let detail = match code {
-                    "offer_not_deletable" => {
-                        "Only an offer that was never live and has no submission in progress can be deleted."
-                    }
-                    "submission_in_progress" => "A submission of this offer is already in progress.",
-                    "sections_incomplete" => "Required sections are incomplete; see `errors`.",
-                    "go_live_not_allowed" => "Only an offer in preview can go live.",
-                    _ => "Not allowed in the current state.",
-                };
-                let mut e = ApiError::invalid_transition(current_state, allowed);
-                e.code = code;
-                e.detail = detail.into();
-                e
-            }
-        }
     }
 }
 

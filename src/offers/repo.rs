@@ -9,6 +9,17 @@ use crate::http::time;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
+/// A `LIKE` pattern (escape `\\`) matching text that contains `q`, case-insensitively with [`lower`].
+pub fn contains_pattern(q: &str) -> String {
+    format!(
+        "%{}%",
+        q.to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<Offer>, ApiError> {
     Ok(offers::table
         .find(id)
@@ -109,13 +120,7 @@ pub fn list(
         query = query.filter(offers::publisher_profile_id.eq(p.clone()));
     }
     if let Some(q) = &filter.name_contains {
-        let pattern = format!(
-            "%{}%",
-            q.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = contains_pattern(q);
         query = query.filter(lower(offers::name).like(pattern).escape('\\'));
     }
     if let Some(before) = &page.before_id {
@@ -216,4 +221,17 @@ pub fn list_submissions(
         query = query.filter(submissions::id.lt(before.clone()));
     }
     Ok(query.order(submissions::id.desc()).limit(page.fetch()).load(conn)?)
+}
+
+/// Sets system-owned columns (co-sell standing taken over from a legacy solution) without a
+/// version guard: partners never edit them, so no concurrent edit can be lost.
+pub fn inherit(conn: &mut DbConn, id: &str, changes: &OfferStateChanges) -> Result<(), ApiError> {
+    diesel::update(offers::table.find(id))
+        .set((
+            changes,
+            offers::updated_at.eq(time::now()),
+            offers::version.eq(offers::version + 1),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

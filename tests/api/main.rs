@@ -9,5 +9,7 @@ mod migrations;
 mod offers;
 mod openapi;
 mod publishers;
+mod solutions;
+mod tickets;
 mod tokens;
 mod users;

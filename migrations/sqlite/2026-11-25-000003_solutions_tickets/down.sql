@@ -1,0 +1,3 @@
+DROP TABLE ticket_comments;
+DROP TABLE support_tickets;
+DROP TABLE solutions;
