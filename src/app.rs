@@ -99,6 +99,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .configure(service_routes)
         .service(scope::scope("/v1").configure(v1_routes))
         .split_for_parts();
+    let mut doc = doc;
+    crate::openapi::finish(&mut doc);
     doc
 }
 
@@ -127,6 +129,8 @@ pub fn build_app(
         .configure(service_routes)
         .service(scope::scope("/v1").configure(v1_routes))
         .split_for_parts();
+    let mut doc = doc;
+    crate::openapi::finish(&mut doc);
     let routes = web::Data::new(fallback::RouteTable::from_openapi(&doc));
     let document = web::Data::new(Document(doc.to_pretty_json().unwrap_or_default()));
     app.app_data(state)
@@ -143,6 +147,7 @@ pub fn build_app(
         )
         .default_service(web::to(fallback::unmatched))
         .wrap(from_fn(idempotency::middleware))
+        .wrap(from_fn(fallback::query_guard))
         .wrap(cors(&cors_origins))
         .wrap(from_fn(context::middleware))
 }

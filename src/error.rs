@@ -287,6 +287,10 @@ impl From<diesel::result::Error> for ApiError {
                 Self::unavailable().with_cause(e.to_string())
             }
             Error::DatabaseError(_, info) if is_busy(info.message()) => Self::unavailable().with_cause(e.to_string()),
+            // PostgreSQL refuses NUL in text (SQLSTATE 22021); the input was at fault, not the server.
+            Error::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
+                Self::bad_request("Text must not contain NUL characters.").with_cause(e.to_string())
+            }
             _ => Self::internal(format!("database: {e}")),
         }
     }

@@ -44,6 +44,13 @@ enum AdminCommand {
         #[arg(long, env = "COSELL_ADMIN_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Import legacy solutions from a JSON file ({"solutions": [...]} or an array), in one transaction.
+    ImportSolutions {
+        /// The JSON file.
+        file: std::path::PathBuf,
+    },
+    /// Create a demo organization with users of every role, staff, offers and solutions; prints the passwords.
+    SeedDemo,
 }
 
 fn main() -> ExitCode {
@@ -101,6 +108,27 @@ fn run(command: Command, config: &Config) -> Result<(), String> {
             let mut conn = state.pool.get().map_err(|e| e.to_string())?;
             let id = cosell::admin::create_staff(&mut conn, &email, &display_name, role, &password)?;
             println!("created {role} {email} ({id})");
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::ImportSolutions { file },
+        } => {
+            let state = AppState::prepare(config)?;
+            let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+            let report = cosell::admin::import_solutions_file(&mut conn, &file)?;
+            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::SeedDemo,
+        } => {
+            let state = AppState::prepare(config)?;
+            let users = actix_web::rt::System::new().block_on(cosell::admin::demo::seed(state))?;
+            println!("Demo data created. Log in with POST /v1/auth/token (or Swagger UI) as:\n");
+            println!("{:<10} {:<28} password", "role", "email");
+            for user in users {
+                println!("{:<10} {:<28} {}", user.role.as_str(), user.email, user.password);
+            }
             Ok(())
         }
     }

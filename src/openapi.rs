@@ -136,3 +136,57 @@ impl Modify for Security {
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
 }
+
+/// What holds for every operation because of the shared middleware, added once here instead of
+/// on each handler: any query parameter the operation does not take is a 400; any POST takes
+/// `Idempotency-Key` and can answer 409 (`request_in_progress`), 413 and 422 (`idempotency_key_reused`).
+pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{Ref, RefOr, Required};
+
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            (false, &mut item.get),
+            (true, &mut item.post),
+            (false, &mut item.put),
+            (false, &mut item.patch),
+            (false, &mut item.delete),
+        ];
+        for (is_post, op) in operations {
+            let Some(op) = op else { continue };
+            let responses = &mut op.responses.responses;
+            responses
+                .entry("400".into())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name("BadRequest")));
+            if is_post {
+                for (status, name) in [
+                    ("409", "Conflict"),
+                    ("413", "PayloadTooLarge"),
+                    ("422", "Unprocessable"),
+                ] {
+                    responses
+                        .entry(status.into())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+                }
+                let parameter = ParameterBuilder::new()
+                    .name("Idempotency-Key")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::False)
+                    .description(Some(
+                        "Makes a retry safe: for 24 hours a repeat with the same key and body gets the first answer \
+again with `Idempotent-Replayed: true`; another body is 422 `idempotency_key_reused`; a repeat while the \
+first runs is 409 `request_in_progress`.",
+                    ))
+                    .schema(Some(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .min_length(Some(1))
+                            .max_length(Some(255)),
+                    ))
+                    .build();
+                op.parameters.get_or_insert_with(Vec::new).push(parameter);
+            }
+        }
+    }
+}

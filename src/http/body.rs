@@ -69,8 +69,8 @@ impl<T: DeserializeOwned + Validate + 'static, const LIMIT: usize> FromRequest f
     }
 }
 
-/// A JSON body that may be left out entirely (no content type, no length); when present it is
-/// held to the same rules as [`Body`].
+/// A JSON body that may be left out entirely (no length, or length 0); when present it is held
+/// to the same rules as [`Body`].
 pub struct OptionalBody<T>(pub Option<T>);
 
 impl<T: DeserializeOwned + Validate + 'static> FromRequest for OptionalBody<T> {
@@ -80,9 +80,11 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for OptionalBody<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let headers = req.headers();
         let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
-        let absent = !headers.contains_key(header::CONTENT_TYPE)
-            && !headers.contains_key(header::TRANSFER_ENCODING)
-            && length.is_none_or(|l| l.trim() == "0");
+        // An empty body counts as none, whatever content type was declared for it.
+        let absent = match length {
+            Some(length) => length.trim() == "0",
+            None => !headers.contains_key(header::TRANSFER_ENCODING),
+        };
         if absent {
             return Box::pin(async { Ok(OptionalBody(None)) });
         }
@@ -90,6 +92,21 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for OptionalBody<T> {
         Box::pin(async move { Ok(OptionalBody(Some(body.await?.0))) })
     }
 }
+
+/// The body of actions that take no parameters: absent, or an empty object (`{}`); any member
+/// is refused as unknown.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoBody {}
+
+impl Validate for NoBody {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        Ok(())
+    }
+}
+
+/// [`OptionalBody`] of [`NoBody`], for actions without parameters.
+pub type EmptyBody = OptionalBody<NoBody>;
 
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(
@@ -111,6 +128,9 @@ fn is_json(req: &HttpRequest) -> bool {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request("The request body is empty; send a JSON object."));
+    }
+    if has_escaped_nul(bytes) {
+        return Err(ApiError::bad_request("Text must not contain NUL characters (\\u0000)."));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
@@ -149,6 +169,24 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         .end()
         .map_err(|e| ApiError::bad_request(format!("The body is not valid JSON: {e}")))?;
     Ok(value)
+}
+
+/// Whether the JSON text escapes a NUL character (`\u0000`); raw control characters are
+/// already invalid JSON. Neither database stores NUL in text the same way, so it is refused.
+fn has_escaped_nul(bytes: &[u8]) -> bool {
+    const ESCAPE: &[u8] = b"u0000";
+    let mut backslashes = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\\' {
+            backslashes += 1;
+            continue;
+        }
+        if backslashes % 2 == 1 && bytes[i..].starts_with(ESCAPE) {
+            return true;
+        }
+        backslashes = 0;
+    }
+    false
 }
 
 fn pointer_of(path: &serde_path_to_error::Path) -> String {
@@ -228,6 +266,24 @@ mod tests {
         for input in [&b"{"[..], b"", b"  ", br#"{"inner": {"name": "x"}} []"#] {
             assert_eq!(parse_json::<Outer>(input).unwrap_err().code, "bad_request");
         }
+    }
+
+    #[test]
+    fn escaped_nul_characters_are_refused_but_escaped_backslashes_are_not() {
+        assert_eq!(
+            parse_json::<serde_json::Value>(br#"{"a": "x\u0000y"}"#)
+                .unwrap_err()
+                .code,
+            "bad_request"
+        );
+        assert_eq!(
+            parse_json::<serde_json::Value>(br#"{"a": "\\\u0000"}"#)
+                .unwrap_err()
+                .code,
+            "bad_request"
+        );
+        let literal: serde_json::Value = parse_json(br#"{"a": "\\u0000"}"#).unwrap();
+        assert_eq!(literal["a"], "\\u0000");
     }
 
     #[test]

@@ -1,15 +1,26 @@
-//! Answers for requests no handler takes: 405 with `Allow` when the path exists for other
-//! methods, else 404. The route table is read from the OpenAPI document, which is generated from
-//! the same registration the server uses.
+//! What the OpenAPI document knows about routes, used where no handler answers: 405 with `Allow`
+//! when the path exists for other methods, else 404; and 400 for query parameters an operation
+//! does not document. The table is read from the document, which is generated from the same
+//! registration the server uses.
 
-use actix_web::dev::ResourceDef;
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpRequest, ResponseError, web};
+use utoipa::openapi::path::{Operation, ParameterIn};
 
 use crate::error::ApiError;
 
+struct Route {
+    def: ResourceDef,
+    /// Each method with the names of the query parameters it documents.
+    methods: Vec<(Method, Vec<String>)>,
+    allow: String,
+}
+
 pub struct RouteTable {
-    routes: Vec<(ResourceDef, String)>,
+    routes: Vec<Route>,
 }
 
 impl RouteTable {
@@ -19,28 +30,54 @@ impl RouteTable {
             .paths
             .iter()
             .map(|(path, item)| {
-                let mut methods: Vec<&str> = Vec::new();
-                let ops = [
-                    ("GET", item.get.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                    ("DELETE", item.delete.is_some()),
+                let ops: [(Method, &Option<Operation>); 5] = [
+                    (Method::GET, &item.get),
+                    (Method::POST, &item.post),
+                    (Method::PUT, &item.put),
+                    (Method::PATCH, &item.patch),
+                    (Method::DELETE, &item.delete),
                 ];
-                methods.extend(ops.iter().filter(|(_, present)| *present).map(|(m, _)| *m));
-                (ResourceDef::new(path.as_str()), methods.join(", "))
+                let methods: Vec<(Method, Vec<String>)> = ops
+                    .into_iter()
+                    .filter_map(|(method, op)| op.as_ref().map(|op| (method, query_names(op))))
+                    .collect();
+                let allow = methods.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join(", ");
+                Route {
+                    def: ResourceDef::new(path.as_str()),
+                    methods,
+                    allow,
+                }
             })
             .collect();
         Self { routes }
     }
 
+    fn route(&self, path: &str) -> Option<&Route> {
+        self.routes.iter().find(|r| r.def.is_match(path))
+    }
+
     /// The methods allowed on `path`, if any route matches it.
     pub fn allowed(&self, path: &str) -> Option<&str> {
-        self.routes
-            .iter()
-            .find(|(def, _)| def.is_match(path))
-            .map(|(_, allow)| allow.as_str())
+        self.route(path).map(|r| r.allow.as_str())
     }
+
+    /// The query parameters the operation documents, if the document has it.
+    fn query_parameters(&self, method: &Method, path: &str) -> Option<&[String]> {
+        self.route(path)?
+            .methods
+            .iter()
+            .find(|(m, _)| m == method)
+            .map(|(_, names)| names.as_slice())
+    }
+}
+
+fn query_names(op: &Operation) -> Vec<String> {
+    op.parameters
+        .iter()
+        .flatten()
+        .filter(|p| matches!(p.parameter_in, ParameterIn::Query))
+        .map(|p| p.name.clone())
+        .collect()
 }
 
 pub async fn unmatched(req: HttpRequest, table: web::Data<RouteTable>) -> Result<actix_web::HttpResponse, ApiError> {
@@ -53,4 +90,52 @@ pub async fn unmatched(req: HttpRequest, table: web::Data<RouteTable>) -> Result
         .with_allow(allow),
         None => ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such route."),
     })
+}
+
+/// Refuses query parameters the operation does not document (and NUL characters), for every
+/// route alike; requests without a query string pass untouched.
+pub async fn query_guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    if !req.query_string().is_empty()
+        && let Some(table) = req.app_data::<web::Data<RouteTable>>()
+        && let Err(e) = check_query(table, req.method(), req.path(), req.query_string())
+    {
+        return Ok(req.into_response(e.error_response()));
+    }
+    next.call(req).await.map(ServiceResponse::map_into_boxed_body)
+}
+
+/// Names under which clients put credentials in URLs; refused as such (401), not as unknown.
+const CREDENTIAL_PARAMETERS: [&str; 6] = ["access_token", "token", "jwt", "bearer", "authorization", "api_key"];
+
+fn check_query(table: &RouteTable, method: &Method, path: &str, query: &str) -> Result<(), ApiError> {
+    let Some(known) = table.query_parameters(method, path) else {
+        return Ok(());
+    };
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        if name.contains('\0') || value.contains('\0') {
+            return Err(ApiError::invalid_parameter(
+                "Query parameters must not contain NUL characters.",
+            ));
+        }
+        if CREDENTIAL_PARAMETERS.iter().any(|c| name.eq_ignore_ascii_case(c)) {
+            return Err(ApiError::unauthenticated(
+                "Send the token in `Authorization: Bearer`, never in the query string.",
+            ));
+        }
+        if !known.iter().any(|k| *k == name) {
+            let detail = if known.is_empty() {
+                format!("This operation takes no query parameters (got `{name}`).")
+            } else {
+                format!(
+                    "Unknown query parameter `{name}`; this operation takes {}.",
+                    known.join(", ")
+                )
+            };
+            return Err(ApiError::invalid_parameter(detail));
+        }
+    }
+    Ok(())
 }

@@ -33,7 +33,13 @@ const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATIO
 #[derive(Debug)]
 enum Claim {
     Proceed,
-    Replay { status: u16, body: String, headers: String },
+    /// The token's user is gone or disabled: no replay; the handler answers 401.
+    Bypass,
+    Replay {
+        status: u16,
+        body: String,
+        headers: String,
+    },
     Mismatch,
     InProgress,
 }
@@ -55,7 +61,7 @@ pub async fn middleware(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(req.into_response(ApiError::internal("application state missing").error_response()));
     };
-    let scope = caller_scope(&req, &state);
+    let user = token_subject(&req, &state);
 
     let (http_req, mut payload) = req.into_parts();
     let mut body = Vec::new();
@@ -72,10 +78,24 @@ pub async fn middleware(
         body.extend_from_slice(&chunk);
     }
     let request_hash = hash_request(&http_req, &body);
+    // Anonymous callers cannot be told apart, so their keys only match identical requests:
+    // nobody can block or read another client's key.
+    let scope = match &user {
+        Some(id) => format!("user:{id}"),
+        None => format!("anonymous:{request_hash}"),
+    };
 
     let claim = {
         let (scope, key, request_hash) = (scope.clone(), key.clone(), request_hash.clone());
-        db::write(&state.pool, move |conn| claim(conn, &scope, &key, &request_hash)).await
+        db::write(&state.pool, move |conn| {
+            if let Some(id) = &user
+                && crate::users::repo::find_active(conn, id)?.is_none()
+            {
+                return Ok(Claim::Bypass);
+            }
+            claim(conn, &scope, &key, &request_hash)
+        })
+        .await
     };
     let claim = match claim {
         Ok(c) => c,
@@ -106,6 +126,12 @@ pub async fn middleware(
             response.insert_header((IDEMPOTENT_REPLAYED, HeaderValue::from_static("true")));
             Ok(ServiceResponse::new(http_req, response.body(body)))
         }
+        Claim::Bypass => {
+            let (_, mut replay) = actix_http::h1::Payload::create(true);
+            replay.unread_data(body.into());
+            let req = ServiceRequest::from_parts(http_req, Payload::from(replay));
+            next.call(req).await.map(ServiceResponse::map_into_boxed_body)
+        }
         Claim::Proceed => {
             let (_, mut replay) = actix_http::h1::Payload::create(true);
             replay.unread_data(body.into());
@@ -115,7 +141,16 @@ pub async fn middleware(
             let status = response.status();
             let (head, body) = response.into_parts();
             let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
-            let keep = (status.is_success() || status.is_client_error()) && !matches!(status.as_u16(), 401 | 408 | 429);
+            // Answers that carry secrets say `no-store` and are never written down; neither are
+            // failures the client should simply retry.
+            let secret = head
+                .headers()
+                .get(header::CACHE_CONTROL)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("no-store"));
+            let keep = (status.is_success() || status.is_client_error())
+                && !matches!(status.as_u16(), 401 | 408 | 429)
+                && !secret;
             let text = String::from_utf8(bytes.to_vec()).ok();
             let outcome = match (keep, text) {
                 (true, Some(text)) => {
@@ -149,16 +184,14 @@ fn refuse(req: actix_web::HttpRequest, error: ApiError) -> Result<ServiceRespons
     Ok(ServiceResponse::new(req, error.error_response()))
 }
 
-fn caller_scope(req: &ServiceRequest, state: &AppState) -> String {
+/// The user a valid bearer token names, if any.
+fn token_subject(req: &ServiceRequest, state: &AppState) -> Option<String> {
     let token = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(crate::auth::bearer_token);
-    match token.and_then(|t| state.tokens.verify(t).ok()) {
-        Some(claims) => format!("user:{}", claims.sub),
-        None => "anonymous".to_owned(),
-    }
+        .and_then(crate::auth::bearer_token)?;
+    state.tokens.verify(token).ok().map(|claims| claims.sub)
 }
 
 fn hash_request(req: &actix_web::HttpRequest, body: &[u8]) -> String {
@@ -168,6 +201,13 @@ fn hash_request(req: &actix_web::HttpRequest, body: &[u8]) -> String {
     hasher.update(req.path());
     hasher.update([0]);
     hasher.update(req.query_string());
+    hasher.update([0]);
+    hasher.update(
+        req.headers()
+            .get(header::IF_MATCH)
+            .map(|v| v.as_bytes())
+            .unwrap_or_default(),
+    );
     hasher.update([0]);
     hasher.update(body);
     hex::encode(hasher.finalize())

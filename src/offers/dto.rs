@@ -136,23 +136,27 @@ impl LoadedOffer {
         }
     }
 
-    pub fn co_sell_status(&self) -> Result<CoSellStatus, ApiError> {
-        if let Some(inherited) = &self.row.co_sell_status {
-            return parse_stored(inherited);
-        }
+    /// The co-sell status and whether it is the inherited one: an offer keeps what it took over
+    /// from a legacy solution unless its own checklist earns more.
+    pub fn co_sell_status(&self) -> Result<(CoSellStatus, bool), ApiError> {
         let ready = self.status == OfferStatus::Live
             && sections::co_sell_checklist(self.sections.co_sell.as_ref())
                 .iter()
                 .all(|item| item.met);
-        Ok(if ready {
+        let computed = if ready {
             CoSellStatus::CoSellReady
         } else {
             CoSellStatus::NotCoSellReady
+        };
+        let inherited: Option<CoSellStatus> = self.row.co_sell_status.as_deref().map(parse_stored).transpose()?;
+        Ok(match inherited {
+            Some(inherited) if inherited.rank() >= computed.rank() => (inherited, true),
+            _ => (computed, false),
         })
     }
 
     pub fn view(self, role: Role) -> Result<OfferView, ApiError> {
-        let co_sell_status = self.co_sell_status()?;
+        let (co_sell_status, co_sell_status_inherited) = self.co_sell_status()?;
         let allowed_actions = lifecycle::allowed_actions(self.facts(OfferStatus::Draft), role);
         let row = self.row;
         Ok(OfferView {
@@ -161,7 +165,7 @@ impl LoadedOffer {
             status: self.status,
             origin: parse_stored(&row.origin)?,
             co_sell_status,
-            co_sell_status_inherited: row.co_sell_status.is_some(),
+            co_sell_status_inherited,
             incentive_eligible: row.incentive_eligible,
             referral_pipeline: row
                 .referral_pipeline

@@ -20,7 +20,7 @@ use crate::auth::roles::Capability;
 use crate::db::{self, DbConn};
 use crate::enums::parse_stored;
 use crate::error::{ApiError, FieldIssue};
-use crate::http::body::{Body, OptionalBody, parse_json};
+use crate::http::body::{Body, EmptyBody, OptionalBody, parse_json};
 use crate::http::conditional::{IfMatch, created, entity, retry_on_stale};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::time;
@@ -93,16 +93,21 @@ pub fn check_publisher(
     profile_id: &str,
     pointer: &str,
 ) -> Result<(), ApiError> {
+    let own = |conn: &mut DbConn| -> Result<_, ApiError> {
+        publishers::find(conn, profile_id)?
+            .filter(|p| p.organization_id == organization_id)
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    pointer,
+                    "unknown_publisher_profile",
+                    "no publisher profile of your organization has this id",
+                )
+            })
+    };
+    own(conn)?;
+    // Locked only once known to be ours, then read again: a deletion that won the lock shows.
     publishers::lock(conn, profile_id)?;
-    let profile = publishers::find(conn, profile_id)?
-        .filter(|p| p.organization_id == organization_id)
-        .ok_or_else(|| {
-            ApiError::invalid_field(
-                pointer,
-                "unknown_publisher_profile",
-                "no publisher profile of your organization has this id",
-            )
-        })?;
+    let profile = own(conn)?;
     if profile.status != PublisherStatus::Active.as_str() {
         return Err(ApiError::conflict(
             "publisher_not_active",
@@ -544,12 +549,13 @@ pub async fn get_offer_readiness(
     operation_id = "list_offer_history",
     tag = "offers",
     summary = "The offer's history",
-    description = "The offer's audit events (creation, edits, every publishing step), newest first.",
+    description = "The offer's audit events (creation, edits, every publishing step), newest first. Like the audit log: owners, managers and staff.",
     params(("id" = Uuid, Path, description = "Offer id"), PageQuery),
     responses(
         (status = 200, description = "One page of events", body = Page<AuditEventView>),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 503, response = Unavailable),
     ),
@@ -568,6 +574,7 @@ pub async fn list_offer_history(
     let fetch = page.clone();
     let rows = db::run(&state.pool, move |conn| {
         visible_offer(conn, &caller, &id)?;
+        caller.require(Capability::ReadAuditLog)?;
         let filter = audit::repo::Filter {
             entity_type: Some(ENTITY.into()),
             entity_id: Some(id),
@@ -682,6 +689,7 @@ pub async fn cancel_offer_publish(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
+    _body: EmptyBody,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
     let role = caller.role;
@@ -746,6 +754,7 @@ pub async fn go_live_offer(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
+    _body: EmptyBody,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
     let role = caller.role;
@@ -823,10 +832,10 @@ pub async fn stop_offer_distribution(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: Body<StopDistribution>,
+    body: OptionalBody<StopDistribution>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
-    let confirmed = body.into_inner().confirm;
+    let confirmed = body.0.is_some_and(|b| b.confirm);
     let role = caller.role;
     let offer = db::write(&state.pool, move |conn| {
         retry_on_stale(conn, |conn| {

@@ -88,6 +88,17 @@ string_enum! {
     }
 }
 
+impl CoSellStatus {
+    /// Incentivized beats ready, which beats not ready.
+    pub fn rank(self) -> u8 {
+        match self {
+            CoSellStatus::NotCoSellReady => 0,
+            CoSellStatus::CoSellReady => 1,
+            CoSellStatus::AzureIpCoSellIncentivized | CoSellStatus::BizappsCoSellIncentivized => 2,
+        }
+    }
+}
+
 string_enum! {
     pub enum SubmissionState {
         InCertification => "in_certification",

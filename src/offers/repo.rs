@@ -76,6 +76,15 @@ pub fn update_state(
     Ok(rows == 1)
 }
 
+/// Takes the offer row's lock until the transaction ends (PostgreSQL; SQLite writers are
+/// serial already). Everything that moves an offer's submissions takes it first.
+pub fn lock(conn: &mut DbConn, id: &str) -> Result<(), ApiError> {
+    diesel::update(offers::table.find(id))
+        .set(offers::version.eq(offers::version))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn delete(conn: &mut DbConn, id: &str, expected_version: i64) -> Result<bool, ApiError> {
     let rows = diesel::delete(offers::table.find(id).filter(offers::version.eq(expected_version))).execute(conn)?;
     Ok(rows == 1)

@@ -16,6 +16,7 @@ use super::repo::{self, SubmissionFilter};
 use crate::app::AppState;
 use crate::audit::{self, Actor, Event};
 use crate::auth::Caller;
+use crate::auth::roles::Capability;
 use crate::db::{self, DbConn};
 use crate::enums::parse_stored;
 use crate::error::{ApiError, FieldIssue};
@@ -151,9 +152,8 @@ pub fn decide_certification(
         certification: Some(Some(to_json(&certification))),
         preview_url: Some(preview_url),
     };
-    if !repo::update_submission(conn, &submission.id, submission.version, &changes)? {
-        return Err(IfMatch::default().stale());
-    }
+    // The offer row is written first, as every path that moves a submission does, so concurrent
+    // moves of one offer queue on its lock instead of deadlocking; a lost race writes nothing.
     let offer =
         repo::find(conn, &submission.offer_id)?.ok_or_else(|| ApiError::internal("offer of a submission vanished"))?;
     let offer_changes = OfferStateChanges {
@@ -163,6 +163,7 @@ pub fn decide_certification(
     if !repo::update_state(conn, &offer.id, offer.version, &offer_changes)? {
         return Err(IfMatch::default().stale());
     }
+    update_after_offer(conn, submission, &changes)?;
     let action = if verdict == Verdict::Passed {
         "offer.certification_passed"
     } else {
@@ -181,6 +182,16 @@ pub fn decide_certification(
     repo::find_submission(conn, &submission.id)?.ok_or_else(|| ApiError::internal("submission vanished"))
 }
 
+/// Writes a submission after its offer row was written (and locked) in the same transaction;
+/// a version clash here means the lock order was broken, not a race to retry.
+fn update_after_offer(conn: &mut DbConn, submission: &Submission, changes: &SubmissionChanges) -> Result<(), ApiError> {
+    if repo::update_submission(conn, &submission.id, submission.version, changes)? {
+        Ok(())
+    } else {
+        Err(ApiError::unavailable().with_cause("a submission changed although its offer was locked"))
+    }
+}
+
 /// The submission in certification is canceled with its offer's publish.
 pub fn cancel(conn: &mut DbConn, submission: &Submission) -> Result<(), ApiError> {
     let mut steps = steps_of(submission)?;
@@ -190,10 +201,7 @@ pub fn cancel(conn: &mut DbConn, submission: &Submission) -> Result<(), ApiError
         steps: Some(to_json(&steps)),
         ..Default::default()
     };
-    if !repo::update_submission(conn, &submission.id, submission.version, &changes)? {
-        return Err(IfMatch::default().stale());
-    }
-    Ok(())
+    update_after_offer(conn, submission, &changes)
 }
 
 /// The submission in preview completes as its offer goes live.
@@ -206,10 +214,7 @@ pub fn complete(conn: &mut DbConn, submission: &Submission) -> Result<(), ApiErr
         steps: Some(to_json(&steps)),
         ..Default::default()
     };
-    if !repo::update_submission(conn, &submission.id, submission.version, &changes)? {
-        return Err(IfMatch::default().stale());
-    }
-    Ok(())
+    update_after_offer(conn, submission, &changes)
 }
 
 #[utoipa::path(
@@ -375,6 +380,12 @@ pub async fn certify_submission(
     let role = caller.role;
     let submission = db::write(&state.pool, move |conn| {
         retry_on_stale(conn, |conn| {
+            let submission = visible_submission(conn, &caller, &id)?;
+            if !Capability::CertifySubmissions.allowed(caller.role) {
+                return Err(ApiError::forbidden());
+            }
+            // Submissions move only with their offer, whose row is locked first; read again under it.
+            repo::lock(conn, &submission.offer_id)?;
             let submission = visible_submission(conn, &caller, &id)?;
             let state: SubmissionState = parse_stored(&submission.state)?;
             let verdict = if input.result == CertificationResult::Passed {

@@ -11,7 +11,7 @@ use crate::auth::roles::Capability;
 use crate::db;
 use crate::error::ApiError;
 use crate::http::body::Body;
-use crate::http::conditional::{IfMatch, entity};
+use crate::http::conditional::{IfMatch, entity, retry_on_stale};
 use crate::openapi::responses::*;
 
 #[utoipa::path(
@@ -69,21 +69,23 @@ pub async fn update_organization(
     caller.require(Capability::UpdateOrganization)?;
     let input = body.into_inner();
     let org = db::write(&state.pool, move |conn| {
-        let org = repo::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
-        if_match.check(org.version)?;
-        let changes = OrganizationChanges {
-            name: input.name.map(|n| n.trim().to_owned()),
-            country: input.country,
-        };
-        if !repo::update(conn, &id, org.version, &changes)? {
-            return Err(ApiError::precondition_failed());
-        }
-        audit::record(
-            conn,
-            Some(&Actor::from(&caller)),
-            Event::new("organization.updated", "organization", &id, Some(&id)),
-        )?;
-        repo::find(conn, &id)?.ok_or_else(ApiError::not_found)
+        retry_on_stale(conn, |conn| {
+            let org = repo::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
+            if_match.check(org.version)?;
+            let changes = OrganizationChanges {
+                name: input.name.as_ref().map(|n| n.trim().to_owned()),
+                country: input.country.clone(),
+            };
+            if !repo::update(conn, &id, org.version, &changes)? {
+                return Err(if_match.stale());
+            }
+            audit::record(
+                conn,
+                Some(&Actor::from(&caller)),
+                Event::new("organization.updated", "organization", &id, Some(&id)),
+            )?;
+            repo::find(conn, &id)?.ok_or_else(ApiError::not_found)
+        })
     })
     .await?;
     let version = org.version;

@@ -12,7 +12,7 @@ use crate::auth::roles::Capability;
 use crate::db::{self, DbConn};
 use crate::error::ApiError;
 use crate::http::body::Body;
-use crate::http::conditional::{IfMatch, created, entity};
+use crate::http::conditional::{IfMatch, created, entity, retry_on_stale};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::time;
 use crate::openapi::responses::*;
@@ -198,25 +198,27 @@ pub async fn update_publisher_profile(
     let id = id.into_inner().to_string();
     let input = body.into_inner();
     let profile = db::write(&state.pool, move |conn| {
-        let profile = visible_profile(conn, &caller, &id)?;
-        caller.require(Capability::ManagePublisherProfiles)?;
-        if_match.check(profile.version)?;
-        let changes = PublisherProfileChanges {
-            display_name: input.display_name.map(|v| v.trim().to_owned()),
-            contact_name: input.contact_name.map(|v| v.trim().to_owned()),
-            contact_email: input.contact_email.map(|v| v.trim().to_owned()),
-            website: input.website,
-            deleted_at: None,
-        };
-        if !repo::update(conn, &id, profile.version, &changes)? {
-            return Err(ApiError::precondition_failed());
-        }
-        audit::record(
-            conn,
-            Some(&Actor::from(&caller)),
-            Event::new("publisher_profile.updated", ENTITY, &id, Some(&profile.organization_id)),
-        )?;
-        repo::find(conn, &id)?.ok_or_else(ApiError::not_found)
+        retry_on_stale(conn, |conn| {
+            let profile = visible_profile(conn, &caller, &id)?;
+            caller.require(Capability::ManagePublisherProfiles)?;
+            if_match.check(profile.version)?;
+            let changes = PublisherProfileChanges {
+                display_name: input.display_name.as_ref().map(|v| v.trim().to_owned()),
+                contact_name: input.contact_name.as_ref().map(|v| v.trim().to_owned()),
+                contact_email: input.contact_email.as_ref().map(|v| v.trim().to_owned()),
+                website: input.website.clone(),
+                deleted_at: None,
+            };
+            if !repo::update(conn, &id, profile.version, &changes)? {
+                return Err(if_match.stale());
+            }
+            audit::record(
+                conn,
+                Some(&Actor::from(&caller)),
+                Event::new("publisher_profile.updated", ENTITY, &id, Some(&profile.organization_id)),
+            )?;
+            repo::find(conn, &id)?.ok_or_else(ApiError::not_found)
+        })
     })
     .await?;
     let version = profile.version;
@@ -258,30 +260,32 @@ pub async fn delete_publisher_profile(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
     db::write(&state.pool, move |conn| {
-        let profile = visible_profile(conn, &caller, &id)?;
-        caller.require(Capability::ManagePublisherProfiles)?;
-        if_match.check(profile.version)?;
-        let changes = PublisherProfileChanges {
-            deleted_at: Some(Some(time::now())),
-            ..Default::default()
-        };
-        if !repo::update(conn, &id, profile.version, &changes)? {
-            return Err(ApiError::precondition_failed());
-        }
-        // Counted after the update took the row lock that offer creation also takes, so an
-        // offer created concurrently is either seen here or finds the profile deleted.
-        if crate::offers::repo::count_by_publisher(conn, &id)? > 0 {
-            return Err(ApiError::conflict(
-                "publisher_in_use",
-                "Offers use this publisher profile; delete them first.",
-            ));
-        }
-        audit::record(
-            conn,
-            Some(&Actor::from(&caller)),
-            Event::new("publisher_profile.deleted", ENTITY, &id, Some(&profile.organization_id))
-                .transition(Some(&profile.status), None),
-        )
+        retry_on_stale(conn, |conn| {
+            let profile = visible_profile(conn, &caller, &id)?;
+            caller.require(Capability::ManagePublisherProfiles)?;
+            if_match.check(profile.version)?;
+            let changes = PublisherProfileChanges {
+                deleted_at: Some(Some(time::now())),
+                ..Default::default()
+            };
+            if !repo::update(conn, &id, profile.version, &changes)? {
+                return Err(if_match.stale());
+            }
+            // Counted after the update took the row lock that offer creation also takes, so an
+            // offer created concurrently is either seen here or finds the profile deleted.
+            if crate::offers::repo::count_by_publisher(conn, &id)? > 0 {
+                return Err(ApiError::conflict(
+                    "publisher_in_use",
+                    "Offers use this publisher profile; delete them first.",
+                ));
+            }
+            audit::record(
+                conn,
+                Some(&Actor::from(&caller)),
+                Event::new("publisher_profile.deleted", ENTITY, &id, Some(&profile.organization_id))
+                    .transition(Some(&profile.status), None),
+            )
+        })
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

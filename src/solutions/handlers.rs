@@ -16,7 +16,7 @@ use crate::auth::roles::Capability;
 use crate::db::{self, DbConn};
 use crate::enums::parse_stored;
 use crate::error::ApiError;
-use crate::http::body::{Body, LargeBody};
+use crate::http::body::{Body, EmptyBody, LargeBody};
 use crate::http::conditional::{IfMatch, created, entity, retry_on_stale};
 use crate::http::pagination::{Page, PageRequest};
 use crate::offers::dto::{LoadedOffer, OfferView};
@@ -57,6 +57,7 @@ pub async fn import_solutions(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::ImportSolutions)?;
     let entries = body.into_inner().solutions;
+    import::check_count(&entries)?;
     let actor = Actor::from(&caller);
     let report = db::write(&state.pool, move |conn| import::import(conn, &entries, Some(&actor))).await?;
     Ok(HttpResponse::Ok().json(report))
@@ -351,6 +352,7 @@ pub async fn withdraw_solution_merge(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
+    _body: EmptyBody,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
     let role = caller.role;
@@ -581,6 +583,7 @@ pub async fn undo_solution_discard(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
+    _body: EmptyBody,
 ) -> Result<HttpResponse, ApiError> {
     simple_transition(
         caller,

@@ -18,8 +18,8 @@ use crate::organizations::repo as organizations;
 pub const MAX_ENTRIES: usize = 1000;
 pub const ENTITY: &str = "solution";
 
-/// Imports `entries`; call inside a write transaction.
-pub fn import(conn: &mut DbConn, entries: &[Value], actor: Option<&Actor>) -> Result<ImportReport, ApiError> {
+/// 422 unless a call imports 1 to [`MAX_ENTRIES`] solutions.
+pub fn check_count(entries: &[Value]) -> Result<(), ApiError> {
     if entries.is_empty() || entries.len() > MAX_ENTRIES {
         return Err(ApiError::invalid_field(
             "#/solutions",
@@ -27,6 +27,11 @@ pub fn import(conn: &mut DbConn, entries: &[Value], actor: Option<&Actor>) -> Re
             format!("send 1 to {MAX_ENTRIES} solutions"),
         ));
     }
+    Ok(())
+}
+
+/// Imports `entries`; call inside a write transaction. The caller bounds their number.
+pub fn import(conn: &mut DbConn, entries: &[Value], actor: Option<&Actor>) -> Result<ImportReport, ApiError> {
     let mut report = ImportReport::default();
     let mut organization_by_mpn: HashMap<String, Option<String>> = HashMap::new();
     let mut seen = HashSet::new();

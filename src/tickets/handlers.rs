@@ -16,7 +16,7 @@ use crate::auth::roles::{Capability, Role};
 use crate::db::{self, DbConn};
 use crate::enums::parse_stored;
 use crate::error::ApiError;
-use crate::http::body::{Body, OptionalBody};
+use crate::http::body::{Body, EmptyBody, OptionalBody};
 use crate::http::conditional::{IfMatch, created, entity, retry_on_stale};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::time;
@@ -692,7 +692,13 @@ macro_rules! partner_action {
             security(("bearer" = []))
         )]
         #[post($path)]
-        pub async fn $name(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>, if_match: IfMatch) -> Result<HttpResponse, ApiError> {
+        pub async fn $name(
+            caller: Caller,
+            state: web::Data<AppState>,
+            id: web::Path<Uuid>,
+            if_match: IfMatch,
+            _body: EmptyBody,
+        ) -> Result<HttpResponse, ApiError> {
             let id = id.into_inner().to_string();
             let result = db::write(&state.pool, move |conn| {
                 retry_on_stale(conn, |conn| {

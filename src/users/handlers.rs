@@ -1,4 +1,4 @@
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::Duration;
 use uuid::Uuid;
@@ -13,7 +13,7 @@ use crate::auth::roles::{Capability, Role};
 use crate::db::{self, DbConn};
 use crate::error::ApiError;
 use crate::http::body::Body;
-use crate::http::conditional::{IfMatch, created, entity};
+use crate::http::conditional::{IfMatch, created, entity, retry_on_stale};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::time;
 use crate::openapi::responses::*;
@@ -96,7 +96,6 @@ The answer carries a one-time `invitation_token` for `POST /v1/auth/accept-invit
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
@@ -166,7 +165,12 @@ pub async fn invite_user(
         invitation_token: token,
         invitation_expires_at: expires.into(),
     };
-    Ok(created(location, &invitation, version))
+    let mut response = created(location, &invitation, version);
+    // The one-time token is shown once: no cache, and no idempotent replay, keeps it.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 #[utoipa::path(
@@ -246,62 +250,64 @@ pub async fn update_user(
         ));
     }
     let user = db::write(&state.pool, move |conn| {
-        let user = visible_user(conn, &caller, &id)?;
-        let target_role: Role = crate::enums::parse_stored(&user.role)?;
-        let target_status: UserStatus = crate::enums::parse_stored(&user.status)?;
-        let new_role = input.role.filter(|r| *r != target_role);
-        let new_status = input.status.filter(|s| *s != target_status);
-        if input.role.is_some() || input.status.is_some() {
-            check_may_manage(&caller, target_role, input.role)?;
-        } else if caller.id.to_string() != user.id {
-            caller.require(Capability::ManageUsers)?;
-        }
-        if_match.check(user.version)?;
-        if new_status == Some(UserStatus::Active) && target_status == UserStatus::Invited {
-            return Err(ApiError::invalid_field(
-                "#/status",
-                "invitation_pending",
-                "an invited user becomes active by accepting the invitation",
-            ));
-        }
-        let loses_ownership = target_role == Role::Owner
-            && target_status == UserStatus::Active
-            && (new_role.is_some() || new_status == Some(UserStatus::Disabled));
-        let organization_id = user.organization_id.clone().unwrap_or_default();
-        if loses_ownership {
-            ensure_another_owner(conn, &organization_id)?;
-        }
-        let changes = UserChanges {
-            display_name: input.display_name.map(|n| n.trim().to_owned()),
-            role: new_role.map(|r| r.as_str().to_owned()),
-            status: new_status.map(|s| s.as_str().to_owned()),
-            ..Default::default()
-        };
-        if !repo::update(conn, &user.id, user.version, &changes)? {
-            return Err(ApiError::precondition_failed());
-        }
-        let actor = Actor::from(&caller);
-        let org = Some(organization_id.as_str());
-        if let Some(role) = new_role {
-            audit::record(
-                conn,
-                Some(&actor),
-                Event::new("user.role_changed", "user", &user.id, org)
-                    .transition(Some(target_role.as_str()), Some(role.as_str())),
-            )?;
-        }
-        if let Some(status) = new_status {
-            audit::record(
-                conn,
-                Some(&actor),
-                Event::new("user.status_changed", "user", &user.id, org)
-                    .transition(Some(target_status.as_str()), Some(status.as_str())),
-            )?;
-        }
-        if changes.display_name.is_some() {
-            audit::record(conn, Some(&actor), Event::new("user.updated", "user", &user.id, org))?;
-        }
-        repo::find(conn, &user.id)?.ok_or_else(ApiError::not_found)
+        retry_on_stale(conn, |conn| {
+            let user = visible_user(conn, &caller, &id)?;
+            let target_role: Role = crate::enums::parse_stored(&user.role)?;
+            let target_status: UserStatus = crate::enums::parse_stored(&user.status)?;
+            let new_role = input.role.filter(|r| *r != target_role);
+            let new_status = input.status.filter(|s| *s != target_status);
+            if input.role.is_some() || input.status.is_some() {
+                check_may_manage(&caller, target_role, input.role)?;
+            } else if caller.id.to_string() != user.id {
+                check_may_manage(&caller, target_role, None)?;
+            }
+            if_match.check(user.version)?;
+            if new_status == Some(UserStatus::Active) && target_status == UserStatus::Invited {
+                return Err(ApiError::invalid_field(
+                    "#/status",
+                    "invitation_pending",
+                    "an invited user becomes active by accepting the invitation",
+                ));
+            }
+            let loses_ownership = target_role == Role::Owner
+                && target_status == UserStatus::Active
+                && (new_role.is_some() || new_status == Some(UserStatus::Disabled));
+            let organization_id = user.organization_id.clone().unwrap_or_default();
+            if loses_ownership {
+                ensure_another_owner(conn, &organization_id)?;
+            }
+            let changes = UserChanges {
+                display_name: input.display_name.as_ref().map(|n| n.trim().to_owned()),
+                role: new_role.map(|r| r.as_str().to_owned()),
+                status: new_status.map(|s| s.as_str().to_owned()),
+                ..Default::default()
+            };
+            if !repo::update(conn, &user.id, user.version, &changes)? {
+                return Err(if_match.stale());
+            }
+            let actor = Actor::from(&caller);
+            let org = Some(organization_id.as_str());
+            if let Some(role) = new_role {
+                audit::record(
+                    conn,
+                    Some(&actor),
+                    Event::new("user.role_changed", "user", &user.id, org)
+                        .transition(Some(target_role.as_str()), Some(role.as_str())),
+                )?;
+            }
+            if let Some(status) = new_status {
+                audit::record(
+                    conn,
+                    Some(&actor),
+                    Event::new("user.status_changed", "user", &user.id, org)
+                        .transition(Some(target_status.as_str()), Some(status.as_str())),
+                )?;
+            }
+            if changes.display_name.is_some() {
+                audit::record(conn, Some(&actor), Event::new("user.updated", "user", &user.id, org))?;
+            }
+            repo::find(conn, &user.id)?.ok_or_else(ApiError::not_found)
+        })
     })
     .await?;
     let version = user.version;
@@ -338,22 +344,25 @@ pub async fn delete_user(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
     db::write(&state.pool, move |conn| {
-        let user = visible_user(conn, &caller, &id)?;
-        let target_role: Role = crate::enums::parse_stored(&user.role)?;
-        check_may_manage(&caller, target_role, None)?;
-        if_match.check(user.version)?;
-        let organization_id = user.organization_id.clone().unwrap_or_default();
-        if target_role == Role::Owner && user.status == UserStatus::Active.as_str() {
-            ensure_another_owner(conn, &organization_id)?;
-        }
-        if !repo::delete(conn, &user.id, user.version)? {
-            return Err(ApiError::precondition_failed());
-        }
-        audit::record(
-            conn,
-            Some(&Actor::from(&caller)),
-            Event::new("user.removed", "user", &user.id, Some(&organization_id)).transition(Some(&user.status), None),
-        )
+        retry_on_stale(conn, |conn| {
+            let user = visible_user(conn, &caller, &id)?;
+            let target_role: Role = crate::enums::parse_stored(&user.role)?;
+            check_may_manage(&caller, target_role, None)?;
+            if_match.check(user.version)?;
+            let organization_id = user.organization_id.clone().unwrap_or_default();
+            if target_role == Role::Owner && user.status == UserStatus::Active.as_str() {
+                ensure_another_owner(conn, &organization_id)?;
+            }
+            if !repo::delete(conn, &user.id, user.version)? {
+                return Err(if_match.stale());
+            }
+            audit::record(
+                conn,
+                Some(&Actor::from(&caller)),
+                Event::new("user.removed", "user", &user.id, Some(&organization_id))
+                    .transition(Some(&user.status), None),
+            )
+        })
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -22,6 +22,8 @@ on_both!(
     a_live_offer_keeps_its_listing_while_edited,
     listing_offers_filters_and_pages,
     a_stale_if_match_on_an_action_changes_nothing,
+    actions_refuse_members_they_do_not_take,
+    an_inherited_status_gives_way_to_a_better_one_earned,
 );
 
 pub async fn publisher(app: &TestApp, org: &Org) -> String {
@@ -319,9 +321,14 @@ async fn the_whole_publishing_path_from_draft_to_live(app: TestApp) {
     assert_eq!(co_sell.body["co_sell_status"], "co_sell_ready", "{}", co_sell.body);
     assert_eq!(co_sell.body["co_sell_status_inherited"], false);
 
+    app.get(&format!("{path}/history"))
+        .bearer(&developer.token)
+        .send()
+        .await
+        .problem(StatusCode::FORBIDDEN, "forbidden");
     let history = app
         .get(&format!("{path}/history?limit=100"))
-        .bearer(&developer.token)
+        .bearer(&org.owner.token)
         .send()
         .await;
     let actions: Vec<&str> = history.body["items"]
@@ -1118,4 +1125,123 @@ async fn automatic_certification_takes_a_submission_straight_to_preview() {
             .body["status"],
         "preview"
     );
+}
+
+async fn actions_refuse_members_they_do_not_take(app: TestApp) {
+    let org = app.enrol().await;
+    let reviewer = app.staff(Role::Reviewer).await;
+    let id = live_offer(&app, &org, &reviewer).await;
+    let path = format!("/v1/offers/{id}");
+    let res = app
+        .post(&format!("{path}/go-live"))
+        .bearer(&org.owner.token)
+        .json(&json!({"status": "draft"}))
+        .send()
+        .await;
+    assert_eq!(
+        res.problem(StatusCode::BAD_REQUEST, "unknown_field")["errors"][0]["pointer"],
+        "#/status"
+    );
+    let unconfirmed = app
+        .post(&format!("{path}/stop-distribution"))
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    unconfirmed.problem(StatusCode::UNPROCESSABLE_ENTITY, "confirmation_required");
+    let empty_json = app
+        .post(&format!("{path}/publish"))
+        .bearer(&org.owner.token)
+        .raw("application/json", "")
+        .send()
+        .await;
+    assert_eq!(
+        empty_json.status,
+        StatusCode::CREATED,
+        "an empty body is no body: {}",
+        empty_json.body
+    );
+    app.get(&format!("{path}?expand=all"))
+        .bearer(&org.owner.token)
+        .send()
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_parameter");
+    app.get("/v1/offers?q=%00")
+        .bearer(&org.owner.token)
+        .send()
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_parameter");
+    let nul = app
+        .patch(&path)
+        .bearer(&org.owner.token)
+        .raw("application/json", r#"{"name": "bad\u0000name"}"#)
+        .send()
+        .await;
+    nul.problem(StatusCode::BAD_REQUEST, "bad_request");
+    let login = app
+        .post("/v1/auth/token")
+        .raw(
+            "application/json",
+            r#"{"email": "a\u0000b@contoso.example", "password": "x"}"#,
+        )
+        .send()
+        .await;
+    login.problem(StatusCode::BAD_REQUEST, "bad_request");
+}
+
+async fn an_inherited_status_gives_way_to_a_better_one_earned(app: TestApp) {
+    let org = app.enrol().await;
+    let support = app.staff(Role::Support).await;
+    let reviewer = app.staff(Role::Reviewer).await;
+    let mut legacy = crate::solutions::legacy(&org.mpn_id, "OCP-NOT-READY");
+    legacy["co_sell_status"] = json!("not_co_sell_ready");
+    app.post("/v1/solutions/import")
+        .bearer(&support.token)
+        .json(&json!({"solutions": [legacy]}))
+        .send()
+        .await;
+    let listed = app.get("/v1/solutions").bearer(&org.owner.token).send().await;
+    let solution = listed.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let profile = publisher(&app, &org).await;
+    let offer = app
+        .post(&format!("/v1/solutions/{solution}/migrate"))
+        .bearer(&org.owner.token)
+        .json(&json!({"offer_type": "saas", "publisher_profile_id": profile, "offer_alias": "earned"}))
+        .send()
+        .await;
+    let path = format!("/v1/offers/{}", offer.body["id"].as_str().unwrap());
+    app.patch(&path)
+        .bearer(&org.owner.token)
+        .json(&complete_sections())
+        .send()
+        .await;
+    let submission = app
+        .post(&format!("{path}/publish"))
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    let certify = format!("/v1/submissions/{}/certify", submission.body["id"].as_str().unwrap());
+    app.post(&certify)
+        .bearer(&reviewer.token)
+        .json(&json!({"result": "passed"}))
+        .send()
+        .await;
+    let live = app
+        .post(&format!("{path}/go-live"))
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    let standing = |v: &Value| {
+        (
+            v["co_sell_status"].as_str().map(str::to_owned),
+            v["co_sell_status_inherited"].as_bool(),
+        )
+    };
+    assert_eq!(standing(&live.body), (Some("not_co_sell_ready".into()), Some(true)));
+    let earned = app
+        .patch(&path)
+        .bearer(&org.owner.token)
+        .json(&full_co_sell())
+        .send()
+        .await;
+    assert_eq!(standing(&earned.body), (Some("co_sell_ready".into()), Some(false)));
 }

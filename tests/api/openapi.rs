@@ -51,6 +51,19 @@ fn every_operation_is_fully_described() {
             if path.contains("{id}") {
                 assert!(responses.contains_key("404"), "{at}: takes an id but no 404");
             }
+            if method == "post" {
+                let params = op["parameters"].as_array().unwrap();
+                assert!(
+                    params
+                        .iter()
+                        .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header"),
+                    "{at}: no Idempotency-Key"
+                );
+                assert!(
+                    responses.contains_key("409") && responses.contains_key("422"),
+                    "{at}: idempotency answers"
+                );
+            }
             if op.get("requestBody").is_some() {
                 for status in ["400", "413", "415", "422"] {
                     assert!(responses.contains_key(status), "{at}: has a body but no {status}");

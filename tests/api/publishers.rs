@@ -309,6 +309,34 @@ async fn idempotency_key_replays_the_first_answer(app: TestApp) {
     assert_eq!(theirs.status, StatusCode::CREATED);
     assert!(theirs.header("idempotent-replayed").is_none());
 
+    // Anonymous callers cannot collide: the same key with other bodies runs each request.
+    for mpn in [crate::helpers::unique_mpn_id(), crate::helpers::unique_mpn_id()] {
+        let enrol = app
+            .post("/v1/accounts")
+            .header("idempotency-key", "signup")
+            .json(&json!({"organization": {"name": "Anon", "mpn_id": mpn, "country": "US"},
+                          "owner": {"email": format!("{mpn}@anon.example"), "display_name": "A", "password": crate::helpers::PASSWORD}}))
+            .send()
+            .await;
+        assert_eq!(enrol.status, StatusCode::CREATED, "{}", enrol.body);
+    }
+    // An invitation's one-time token is never stored for replay: the repeat runs again.
+    let invite = |key: &'static str| {
+        let (app, token) = (&app, org.owner.token.clone());
+        async move {
+            app.post("/v1/users")
+                .bearer(&token)
+                .header("idempotency-key", key)
+                .json(&json!({"email": "once@contoso.example", "display_name": "Once", "role": "developer"}))
+                .send()
+                .await
+        }
+    };
+    assert_eq!(invite("invite-1").await.status, StatusCode::CREATED);
+    let again = invite("invite-1").await;
+    again.problem(StatusCode::CONFLICT, "already_exists");
+    assert!(again.header("idempotent-replayed").is_none());
+
     let long_key = "k".repeat(256);
     let res = app
         .post("/v1/publisher-profiles")

@@ -629,3 +629,55 @@ async fn another_organizations_solutions_are_invisible(app: TestApp) {
         "staff see solutions but act on none"
     );
 }
+
+#[actix_web::test]
+async fn the_demo_data_set_walks_every_path() {
+    let dir = std::env::temp_dir().join(format!("cosell-demo-{}", uuid::Uuid::now_v7().simple()));
+    let url = format!("sqlite://{}", dir.join("demo.db").display());
+    let vars = [
+        ("COSELL_DATABASE_URL", url.as_str()),
+        ("COSELL_JWT_SECRET", crate::helpers::SECRET),
+    ];
+    let config =
+        cosell::config::Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()))
+            .unwrap();
+    let users = cosell::admin::demo::seed(cosell::app::AppState::prepare(&config).unwrap())
+        .await
+        .unwrap();
+    let roles: Vec<Role> = users.iter().map(|u| u.role).collect();
+    assert_eq!(
+        roles,
+        [
+            Role::Owner,
+            Role::Manager,
+            Role::Developer,
+            Role::Support,
+            Role::Reviewer
+        ]
+    );
+    assert!(users.iter().all(|u| u.password.len() >= 10));
+
+    let state = cosell::app::AppState::prepare(&config).unwrap();
+    let pool = state.pool.clone();
+    let counts = cosell::db::run(&pool, |conn| {
+        use cosell::db::schema::{offers, solutions};
+        use diesel::prelude::*;
+        let offer_states: Vec<String> = offers::table.select(offers::status).distinct().load(conn)?;
+        let solution_states: Vec<String> = solutions::table
+            .select(solutions::migration_status)
+            .distinct()
+            .load(conn)?;
+        Ok((offer_states, solution_states))
+    })
+    .await
+    .unwrap();
+    for status in ["draft", "publish_in_progress", "attention_needed", "preview", "live"] {
+        assert!(counts.0.iter().any(|s| s == status), "no {status} offer");
+    }
+    for status in ["pending", "merge_requested", "merged", "migrated", "discarded"] {
+        assert!(counts.1.iter().any(|s| s == status), "no {status} solution");
+    }
+    let again = cosell::admin::demo::seed(state).await;
+    assert!(again.is_err(), "seeding twice is refused");
+    std::fs::remove_dir_all(dir).unwrap();
+}

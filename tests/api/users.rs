@@ -94,6 +94,10 @@ async fn who_may_change_roles_and_remove_users(app: TestApp) {
         StatusCode::FORBIDDEN
     );
     assert_eq!(
+        patch(&manager.token, &second_owner.id, json!({"display_name": "Renamed"})).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
         patch(&developer.token, &developer.id, json!({"role": "owner"})).await,
         StatusCode::FORBIDDEN
     );

@@ -1,5 +1,7 @@
 //! Command-line administration: staff users are created here, never over HTTP.
 
+pub mod demo;
+
 use uuid::Uuid;
 
 use crate::audit::{self, Event};
@@ -71,4 +73,29 @@ pub fn create_staff(
         _ => e.to_string(),
     })?;
     Ok(id)
+}
+
+/// Imports legacy solutions from a JSON file: `{"solutions": [...]}` or a bare array, in the
+/// shape of `POST /v1/solutions/import`.
+pub fn import_solutions_file(
+    conn: &mut DbConn,
+    path: &std::path::Path,
+) -> Result<crate::solutions::dto::ImportReport, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+    let entries = match value {
+        serde_json::Value::Array(entries) => entries,
+        serde_json::Value::Object(mut object) => match object.remove("solutions") {
+            Some(serde_json::Value::Array(entries)) => entries,
+            _ => return Err(format!("{}: expected {{\"solutions\": [...]}}", path.display())),
+        },
+        _ => {
+            return Err(format!(
+                "{}: expected an array or {{\"solutions\": [...]}}",
+                path.display()
+            ));
+        }
+    };
+    db::write_tx(conn, |conn| crate::solutions::import::import(conn, &entries, None)).map_err(|e| e.to_string())
 }
