@@ -88,7 +88,8 @@ fn v1_routes(cfg: &mut ServiceConfig) {
 fn service_routes(cfg: &mut ServiceConfig) {
     cfg.service(service::get_health)
         .service(service::get_readiness)
-        .service(service::get_openapi_document);
+        .service(service::get_openapi_document)
+        .service(service::get_metrics);
 }
 
 /// The OpenAPI document, generated from the same registration as the server's routes.
@@ -220,7 +221,7 @@ impl Application {
 impl AppState {
     /// Opens the database, applies pending migrations and sets up the token keys.
     pub fn prepare(config: &Config) -> Result<Self, String> {
-        let pool = crate::db::connect(&config.database_url, config.db_pool_size)?;
+        let pool = crate::db::connect(&config.database_url, config.db_pool_size, config.sqlite_busy_timeout_ms)?;
         let mut conn = pool.get().map_err(|e| format!("cannot connect to the database: {e}"))?;
         let applied = crate::db::migrate(&mut conn)?;
         if applied > 0 {

@@ -82,6 +82,8 @@ pub struct Config {
     pub log: String,
     pub log_format: LogFormat,
     pub db_pool_size: u32,
+    /// How long a SQLite writer waits for the lock before answering 503.
+    pub sqlite_busy_timeout_ms: u32,
     pub workers: usize,
     /// Certify every submission at once (demos); off by default.
     pub auto_certify: bool,
@@ -154,6 +156,8 @@ impl Config {
             }
         };
         let default_pool = if database_url.is_postgres() { 10 } else { 8 };
+        let sqlite_busy_timeout_ms = parse_number(get("COSELL_SQLITE_BUSY_TIMEOUT_MS"), 5_000, 1..=600_000)
+            .map_err(|e| named("COSELL_SQLITE_BUSY_TIMEOUT_MS", e))?;
         let db_pool_size = parse_number(get("COSELL_DB_POOL_SIZE"), default_pool, 1..=200)
             .map_err(|e| named("COSELL_DB_POOL_SIZE", e))?;
         let default_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as u32;
@@ -185,6 +189,7 @@ impl Config {
             log,
             log_format,
             db_pool_size,
+            sqlite_busy_timeout_ms,
             workers,
         })
     }

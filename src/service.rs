@@ -61,3 +61,19 @@ pub async fn get_openapi_document(document: web::Data<Document>) -> HttpResponse
         .content_type("application/json")
         .body(document.0.clone())
 }
+
+#[utoipa::path(
+    operation_id = "get_metrics",
+    tag = "service",
+    summary = "Metrics",
+    description = "Request counts by status class, a latency histogram and the database pool's gauges, in Prometheus text format.",
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain; version=0.0.4", body = String)),
+    security(())
+)]
+#[get("/metrics")]
+pub async fn get_metrics(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.pool.state();
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(crate::http::metrics::METRICS.render(pool.connections, pool.idle_connections))
+}

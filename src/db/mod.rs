@@ -18,8 +18,6 @@ use crate::error::ApiError;
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// Milliseconds SQLite waits for a lock before answering "busy".
-const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
 /// Arbitrary, stable key of the PostgreSQL advisory lock that serialises migrations.
 const MIGRATION_LOCK_KEY: i64 = 0x636f_7365_6c6c;
 
@@ -32,18 +30,23 @@ pub enum DbConn {
 pub type DbPool = Pool<ConnectionManager<DbConn>>;
 pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
 
+/// Per-connection SQLite settings; `busy_timeout_ms` is how long a writer waits for the lock
+/// before the request answers 503.
 #[derive(Debug)]
-struct SqliteSettings;
+struct SqliteSettings {
+    busy_timeout_ms: u32,
+}
 
 impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqliteSettings {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
         if let DbConn::Sqlite(conn) = conn {
             // busy_timeout comes first so that even switching to WAL waits for other writers.
             conn.batch_execute(&format!(
-                "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};
+                "PRAGMA busy_timeout = {};
                  PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = NORMAL;
-                 PRAGMA foreign_keys = ON;"
+                 PRAGMA foreign_keys = ON;",
+                self.busy_timeout_ms
             ))
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
@@ -52,7 +55,7 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqliteSettings {
 }
 
 /// Builds the pool for `url`; the SQLite file's folder is created when missing.
-pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, String> {
+pub fn connect(url: &DatabaseUrl, max_size: u32, busy_timeout_ms: u32) -> Result<DbPool, String> {
     let conn_string = match url {
         DatabaseUrl::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -66,7 +69,7 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, String> {
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(5))
-        .connection_customizer(Box::new(SqliteSettings))
+        .connection_customizer(Box::new(SqliteSettings { busy_timeout_ms }))
         .build(ConnectionManager::<DbConn>::new(conn_string))
         .map_err(|e| format!("cannot open the database: {e}"))
 }

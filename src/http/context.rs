@@ -120,7 +120,9 @@ pub async fn middleware(
                 response.headers_mut().insert(REQUEST_ID, value);
             }
             let status = response.status().as_u16();
-            let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let elapsed = started.elapsed().as_secs_f64();
+            super::metrics::METRICS.record(status, elapsed);
+            let latency_ms = elapsed * 1000.0;
             if status >= 500 {
                 tracing::error!(status, latency_ms, "request finished");
             } else {

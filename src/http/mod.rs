@@ -6,5 +6,6 @@ pub mod conditional;
 pub mod context;
 pub mod fallback;
 pub mod idempotency;
+pub mod metrics;
 pub mod pagination;
 pub mod time;

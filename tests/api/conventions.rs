@@ -126,6 +126,13 @@ async fn health_and_readiness_answer(app: TestApp) {
     assert_eq!(doc.body["info"]["title"], "cosell");
     let ui = app.get("/swagger-ui/").send().await;
     assert_eq!(ui.status, StatusCode::OK);
+    let metrics = app.get("/metrics").send().await;
+    let text = metrics.body.as_str().unwrap_or_default();
+    assert!(
+        text.contains("cosell_http_requests_total{status_class=\"2xx\"}"),
+        "{text}"
+    );
+    assert!(text.contains("cosell_db_pool_connections"));
     if app.backend == Backend::Sqlite {
         // Readiness really asks the database: with the pool's database gone it is 503.
         let mut conn = app.pool.get().unwrap();
@@ -188,4 +195,38 @@ async fn cors_allows_configured_origins_and_exposes_the_documented_headers() {
         .send()
         .await;
     assert!(preflight.status.is_success(), "{:?}", preflight.status);
+}
+
+#[actix_web::test]
+async fn a_busy_sqlite_database_answers_503_with_retry_after() {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start_with(Backend::Sqlite, &[("COSELL_SQLITE_BUSY_TIMEOUT_MS", "50")])
+        .await
+        .unwrap();
+    let org = app.enrol().await;
+    let path = app.sqlite_path().unwrap();
+    let mut other = diesel::sqlite::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    other.batch_execute("BEGIN IMMEDIATE").unwrap();
+    let busy = app
+        .patch("/v1/organization")
+        .bearer(&org.owner.token)
+        .json(&json!({"name": "Busy"}))
+        .send()
+        .await;
+    busy.problem(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    assert_eq!(busy.header("retry-after"), Some("1"));
+    assert!(
+        !busy.body.to_string().contains("locked"),
+        "no database text reaches the client"
+    );
+    other.batch_execute("ROLLBACK").unwrap();
+    let after = app
+        .patch("/v1/organization")
+        .bearer(&org.owner.token)
+        .json(&json!({"name": "Free"}))
+        .send()
+        .await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_eq!(after.body["name"], "Free");
 }

@@ -127,6 +127,14 @@ impl TestApp {
         })
     }
 
+    /// The database file of a SQLite test app.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        match &self.cleanup {
+            Cleanup::Dir(dir) => Some(dir.join("cosell.db")),
+            Cleanup::Schema { .. } => None,
+        }
+    }
+
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder<'_> {
         RequestBuilder {
             app: self,
