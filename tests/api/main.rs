@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod attacks;
 mod conventions;
 mod migrations;
 mod offers;
