@@ -5,7 +5,7 @@ CARGO ?= cargo
 COSELL_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 export COSELL_TEST_POSTGRES_URL
 
-.PHONY: run build test test-sqlite openapi fmt lint check release clean
+.PHONY: run build test test-sqlite fuzz openapi fmt lint check release clean
 
 run:
 	$(CARGO) run --release -- serve
@@ -19,6 +19,11 @@ test:
 
 test-sqlite:
 	COSELL_TEST_POSTGRES_URL= $(CARGO) test --all-targets
+
+# Contract fuzzing with schemathesis against a running server (FUZZ_EXAMPLES, FUZZ_SEED,
+# FUZZ_DATABASE_URL tune it); see docs/reliability.md.
+fuzz:
+	scripts/fuzz.sh
 
 # Regenerates the committed OpenAPI document from the code.
 openapi:

@@ -186,7 +186,13 @@ fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
     ApiError::invalid_parameter(detail).into()
 }
 
-fn path_error(err: PathError, _: &HttpRequest) -> actix_web::Error {
+fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
+    // `PATCH /v1/users/me` reaches `PATCH /v1/users/{id}`; it is the method that is wrong.
+    if let Some(table) = req.app_data::<web::Data<fallback::RouteTable>>()
+        && let Some(allow) = table.literal_allowed(req.path())
+    {
+        return fallback::method_not_allowed(req.method(), allow).into();
+    }
     ApiError::invalid_parameter(format!("Bad path parameter: {err}.")).into()
 }
 

@@ -56,7 +56,8 @@ enum AdminCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Openapi = cli.command {
-        print!("{}", cosell::app::openapi_json());
+        // A closed pipe (`cosell openapi | head`) is not an error worth a panic.
+        let _ = std::io::Write::write_all(&mut std::io::stdout(), cosell::app::openapi_json().as_bytes());
         return ExitCode::SUCCESS;
     }
     let config = match Config::from_env() {

@@ -97,7 +97,7 @@ Every response has a `Request-Id`.",
         license(name = "MIT"),
     ),
     modifiers(&Security),
-    components(responses(
+    components(schemas(crate::error::Problem, crate::error::FieldIssue), responses(
         responses::BadRequest,
         responses::Unauthenticated,
         responses::Forbidden,
@@ -155,6 +155,9 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
         ];
         for (is_post, op) in operations {
             let Some(op) = op else { continue };
+            for parameter in op.parameters.iter_mut().flatten() {
+                describe_parameter(parameter);
+            }
             let responses = &mut op.responses.responses;
             responses
                 .entry("400".into())
@@ -188,5 +191,32 @@ first runs is 409 `request_in_progress`.",
                 op.parameters.get_or_insert_with(Vec::new).push(parameter);
             }
         }
+    }
+}
+
+/// Says in the document what the server refuses in every parameter: NUL characters in query
+/// text, and an `If-Match` that is not a list of entity tags.
+fn describe_parameter(parameter: &mut utoipa::openapi::path::Parameter) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+
+    let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut() else {
+        return;
+    };
+    let is_string = match &schema.schema_type {
+        SchemaType::Type(t) => *t == Type::String,
+        SchemaType::Array(types) => types.contains(&Type::String),
+        SchemaType::AnyValue => false,
+    };
+    if !is_string || schema.format.is_some() || schema.pattern.is_some() {
+        return;
+    }
+    match parameter.parameter_in {
+        ParameterIn::Query => schema.pattern = Some("^[^\\u0000]*$".into()),
+        ParameterIn::Header if parameter.name == "If-Match" => {
+            schema.pattern = Some(r#"^(\*|"[0-9]+"(\s*,\s*"[0-9]+")*)$"#.into());
+        }
+        _ => {}
     }
 }

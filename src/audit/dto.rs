@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
 
 use super::repo::AuditEvent;
 use crate::http::time::Timestamp;
@@ -50,7 +51,7 @@ pub struct AuditQuery {
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    pub cursor: Option<Uuid>,
     /// e.g. `user`, `publisher_profile`, `organization`.
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,

@@ -34,7 +34,7 @@ pub async fn list_audit_events(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::ReadAuditLog)?;
     let query = query.into_inner();
-    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let page = PageRequest::parse(query.limit, query.cursor)?;
     let filter = Filter {
         organization_id: query.organization_id.map(|o| o.to_string()),
         entity_type: query.entity_type,

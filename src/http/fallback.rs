@@ -52,8 +52,27 @@ impl RouteTable {
         Self { routes }
     }
 
+    /// The route of `path`; a literal route (`/v1/users/me`) wins over a pattern that also
+    /// matches it (`/v1/users/{id}`), as in the server's own routing.
     fn route(&self, path: &str) -> Option<&Route> {
-        self.routes.iter().find(|r| r.def.is_match(path))
+        let mut matching = self.routes.iter().filter(|r| r.def.is_match(path));
+        let first = matching.next()?;
+        if first.def.is_prefix() || !first.def.pattern().is_some_and(|p| p.contains('{')) {
+            return Some(first);
+        }
+        Some(
+            matching
+                .find(|r| !r.def.pattern().is_some_and(|p| p.contains('{')))
+                .unwrap_or(first),
+        )
+    }
+
+    /// For a path that names a literal route: the methods it allows (a request there that
+    /// failed to parse as a pattern route used the wrong method).
+    pub fn literal_allowed(&self, path: &str) -> Option<&str> {
+        self.route(path)
+            .filter(|r| !r.def.pattern().is_some_and(|p| p.contains('{')))
+            .map(|r| r.allow.as_str())
     }
 
     /// The methods allowed on `path`, if any route matches it.
@@ -80,14 +99,19 @@ fn query_names(op: &Operation) -> Vec<String> {
         .collect()
 }
 
+/// 405 for `method` on a path whose routes allow `allow`.
+pub fn method_not_allowed(method: &Method, allow: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed here; allowed: {allow}."),
+    )
+    .with_allow(allow)
+}
+
 pub async fn unmatched(req: HttpRequest, table: web::Data<RouteTable>) -> Result<actix_web::HttpResponse, ApiError> {
     Err(match table.allowed(req.path()) {
-        Some(allow) => ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            format!("{} is not allowed here; allowed: {allow}.", req.method()),
-        )
-        .with_allow(allow),
+        Some(allow) => method_not_allowed(req.method(), allow),
         None => ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such route."),
     })
 }

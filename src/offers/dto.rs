@@ -276,7 +276,7 @@ pub struct ListOffersQuery {
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    pub cursor: Option<Uuid>,
     /// Comma-separated statuses, e.g. `draft,live`.
     #[param(example = "draft,live")]
     pub status: Option<String>,
@@ -441,7 +441,7 @@ pub struct ListSubmissionsQuery {
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    pub cursor: Option<Uuid>,
     /// Comma-separated states, e.g. `in_certification`.
     #[param(example = "in_certification")]
     pub state: Option<String>,
@@ -458,5 +458,5 @@ pub struct PageQuery {
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    pub cursor: Option<Uuid>,
 }

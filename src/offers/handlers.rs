@@ -179,7 +179,7 @@ pub async fn list_offers(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let page = PageRequest::parse(query.limit, query.cursor)?;
     let filter = Filter {
         organization_id: query.organization_id.map(|o| o.to_string()),
         statuses: parse_list::<OfferStatus>(query.status.as_deref(), "status")?,
@@ -570,7 +570,7 @@ pub async fn list_offer_history(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
-    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let page = PageRequest::parse(query.limit, query.cursor)?;
     let fetch = page.clone();
     let rows = db::run(&state.pool, move |conn| {
         visible_offer(conn, &caller, &id)?;

@@ -240,7 +240,7 @@ pub async fn list_offer_submissions(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
-    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let page = PageRequest::parse(query.limit, query.cursor)?;
     let fetch = page.clone();
     let role = caller.role;
     let rows = db::run(&state.pool, move |conn| {
@@ -285,7 +285,7 @@ pub async fn list_submissions(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let page = PageRequest::parse(query.limit, query.cursor)?;
     let filter = SubmissionFilter {
         offer_id: query.offer_id.map(|o| o.to_string()),
         states: parse_list::<SubmissionState>(query.state.as_deref(), "state")?,

@@ -110,7 +110,7 @@ pub struct ListPublisherProfilesQuery {
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    pub cursor: Option<Uuid>,
     pub status: Option<PublisherStatus>,
     /// Staff only: one organization's profiles.
     pub organization_id: Option<Uuid>,

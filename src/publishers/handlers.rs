@@ -41,7 +41,7 @@ pub async fn list_publisher_profiles(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let page = PageRequest::parse(query.limit, query.cursor)?;
     let filter = Filter {
         organization_id: query.organization_id.map(|o| o.to_string()),
         status: query.status.map(|s| s.as_str().to_owned()),

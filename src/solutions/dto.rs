@@ -94,7 +94,7 @@ pub struct ListSolutionsQuery {
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    pub cursor: Option<Uuid>,
     /// Comma-separated statuses, e.g. `pending,merge_requested`.
     #[param(example = "pending")]
     pub migration_status: Option<String>,

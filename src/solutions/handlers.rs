@@ -85,7 +85,7 @@ pub async fn list_solutions(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let page = PageRequest::parse(query.limit, query.cursor)?;
     let filter = Filter {
         organization_id: query.organization_id.map(|o| o.to_string()),
         statuses: parse_list::<MigrationStatus>(query.migration_status.as_deref(), "migration_status")?,

@@ -159,7 +159,7 @@ pub struct ListTicketsQuery {
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    pub cursor: Option<Uuid>,
     /// Comma-separated statuses.
     #[param(example = "open,in_progress")]
     pub status: Option<String>,
@@ -217,5 +217,5 @@ pub struct ListCommentsQuery {
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    pub cursor: Option<Uuid>,
 }

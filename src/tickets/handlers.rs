@@ -177,7 +177,7 @@ pub async fn list_support_tickets(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let page = PageRequest::parse(query.limit, query.cursor)?;
     let filter = Filter {
         organization_id: query.organization_id.map(|o| o.to_string()),
         statuses: parse_list::<TicketStatus>(query.status.as_deref(), "status")?,
@@ -327,7 +327,7 @@ pub async fn list_support_ticket_comments(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
-    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let page = PageRequest::parse(query.limit, query.cursor)?;
     let fetch = page.clone();
     let rows = db::run(&state.pool, move |conn| {
         visible_ticket(conn, &caller, &id)?;

@@ -96,7 +96,7 @@ pub struct ListUsersQuery {
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    pub cursor: Option<Uuid>,
     pub role: Option<Role>,
     pub status: Option<UserStatus>,
     /// Staff only: one organization's users.

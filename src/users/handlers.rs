@@ -64,7 +64,7 @@ pub async fn list_users(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let page = PageRequest::parse(query.limit, query.cursor)?;
     let filter = Filter {
         organization_id: query.organization_id.map(|o| o.to_string()),
         role: query.role.map(|r| r.as_str().to_owned()),
