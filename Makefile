@@ -5,7 +5,7 @@ CARGO ?= cargo
 COSELL_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 export COSELL_TEST_POSTGRES_URL
 
-.PHONY: run build test test-sqlite fuzz openapi fmt lint check release clean
+.PHONY: run build test test-sqlite fuzz bench openapi fmt lint check release clean
 
 run:
 	$(CARGO) run --release -- serve
@@ -24,6 +24,13 @@ test-sqlite:
 # FUZZ_DATABASE_URL tune it); see docs/reliability.md.
 fuzz:
 	scripts/fuzz.sh
+
+# The benchmark (never part of `make test`): release build, seeded database, wrk from the other
+# core; writes docs/performance.md. Needs wrk (installed from Debian's packages when missing).
+bench:
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(CARGO) build --release --workspace
+	python3 bench/run.py
 
 # Regenerates the committed OpenAPI document from the code.
 openapi:

@@ -35,3 +35,26 @@ impl Refusal {
         }
     }
 }
+
+/// Turns a state machine's answer into the HTTP answer, in the order every action follows:
+/// 403 when the role may not act, then 412 when `If-Match` is stale, then 409 with the current
+/// state and what `allowed` lists.
+pub fn settle<S>(
+    outcome: Result<S, Refusal>,
+    if_match: &crate::http::conditional::IfMatch,
+    version: i64,
+    current_state: &str,
+    allowed: impl FnOnce() -> Vec<String>,
+) -> Result<S, ApiError> {
+    match outcome {
+        Err(Refusal::Forbidden) => Err(ApiError::forbidden()),
+        Err(refusal) => {
+            if_match.check(version)?;
+            Err(refusal.into_error(current_state, allowed()))
+        }
+        Ok(next) => {
+            if_match.check(version)?;
+            Ok(next)
+        }
+    }
+}

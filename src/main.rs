@@ -51,6 +51,14 @@ enum AdminCommand {
     },
     /// Create a demo organization with users of every role, staff, offers and solutions; prints the passwords.
     SeedDemo,
+    /// Fill the database quickly with benchmark data (organizations, users, offers in every state, solutions, tickets).
+    SeedBench {
+        #[arg(long, default_value_t = 20)]
+        organizations: usize,
+        /// Offers per organization.
+        #[arg(long, default_value_t = 50)]
+        offers: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -117,6 +125,15 @@ fn run(command: Command, config: &Config) -> Result<(), String> {
             let state = AppState::prepare(config)?;
             let mut conn = state.pool.get().map_err(|e| e.to_string())?;
             let report = cosell::admin::import_solutions_file(&mut conn, &file)?;
+            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::SeedBench { organizations, offers },
+        } => {
+            let state = AppState::prepare(config)?;
+            let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+            let report = cosell::admin::bench::seed(&mut conn, organizations, offers)?;
             println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
             Ok(())
         }

@@ -1,5 +1,6 @@
 //! Command-line administration: staff users are created here, never over HTTP.
 
+pub mod bench;
 pub mod demo;
 
 use uuid::Uuid;

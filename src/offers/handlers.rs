@@ -7,7 +7,7 @@ use super::dto::{
     CreateOffer, ListOffersQuery, LoadedOffer, OfferSummaryView, OfferView, PageQuery, PublishOffer, StopDistribution,
     SubmissionView, UpdateOffer,
 };
-use super::lifecycle::{self, OfferAction, Refusal};
+use super::lifecycle::{self, OfferAction};
 use super::model::{Offer, OfferContentChanges, OfferStateChanges, OfferStatus, OfferType, Origin};
 use super::repo::{self, Filter};
 use super::sections::{self, CspOption, Readiness, ResellCsp, Sections};
@@ -295,10 +295,7 @@ pub async fn update_offer(
     let offer = db::write(&state.pool, move |conn| {
         retry_on_stale(conn, |conn| {
             let offer = visible_offer(conn, &caller, &id)?;
-            if let Err(refusal) = lifecycle::apply(offer.facts(OfferStatus::Draft), OfferAction::Edit, caller.role) {
-                return Err(refuse(&offer, refusal, &caller));
-            }
-            if_match.check(offer.row.version)?;
+            decide(&offer, OfferAction::Edit, &caller, &if_match, OfferStatus::Draft)?;
             let changes = merge_content(&offer, &raw)?;
             if !repo::update_content(conn, &id, offer.row.version, &changes)? {
                 return Err(if_match.stale());
@@ -494,29 +491,23 @@ pub fn decide(
     if_match: &IfMatch,
     before: OfferStatus,
 ) -> Result<OfferStatus, ApiError> {
-    match lifecycle::apply(offer.facts(before), action, caller.role) {
-        Err(Refusal::Forbidden) => Err(ApiError::forbidden()),
-        Err(refusal) => {
-            if_match.check(offer.row.version)?;
-            let mut error = refuse(offer, refusal, caller);
-            if error.code == "sections_incomplete" {
-                error = error.with_errors(sections::readiness(offer.offer_type, &offer.sections).blocking_issues());
-            }
-            Err(error)
+    let outcome = lifecycle::apply(offer.facts(before), action, caller.role);
+    crate::lifecycle::settle(outcome, if_match, offer.row.version, offer.status.as_str(), || {
+        allowed(offer, caller)
+    })
+    .map_err(|error| match error.code {
+        "sections_incomplete" => {
+            error.with_errors(sections::readiness(offer.offer_type, &offer.sections).blocking_issues())
         }
-        Ok(next) => {
-            if_match.check(offer.row.version)?;
-            Ok(next)
-        }
-    }
+        _ => error,
+    })
 }
 
-fn refuse(offer: &LoadedOffer, refusal: Refusal, caller: &Caller) -> ApiError {
-    let allowed = lifecycle::allowed_actions(offer.facts(OfferStatus::Draft), caller.role)
+fn allowed(offer: &LoadedOffer, caller: &Caller) -> Vec<String> {
+    lifecycle::allowed_actions(offer.facts(OfferStatus::Draft), caller.role)
         .iter()
         .map(|a| a.to_string())
-        .collect();
-    refusal.into_error(offer.status.as_str(), allowed)
+        .collect()
 }
 
 #[utoipa::path(

@@ -10,7 +10,7 @@ use super::dto::{
     PageQuery, Step, StepName, StepState, SubmissionView,
 };
 use super::handlers::{ENTITY, parse_list, snapshot, visible_offer};
-use super::lifecycle::{self, Refusal, Verdict};
+use super::lifecycle::{self, Verdict};
 use super::model::{OfferStateChanges, Submission, SubmissionChanges, SubmissionState};
 use super::repo::{self, SubmissionFilter};
 use crate::app::AppState;
@@ -393,18 +393,19 @@ pub async fn certify_submission(
             } else {
                 Verdict::Failed
             };
-            match lifecycle::certify(state, verdict, caller.role) {
-                Err(Refusal::Forbidden) => return Err(ApiError::forbidden()),
-                Err(refusal) => {
-                    if_match.check(submission.version)?;
-                    let allowed = lifecycle::submission_actions(state, caller.role)
-                        .iter()
-                        .map(|a| a.to_string())
-                        .collect();
-                    return Err(refusal.into_error(state.as_str(), allowed));
-                }
-                Ok(_) => if_match.check(submission.version)?,
-            }
+            let allowed = || {
+                lifecycle::submission_actions(state, caller.role)
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect()
+            };
+            crate::lifecycle::settle(
+                lifecycle::certify(state, verdict, caller.role),
+                &if_match,
+                submission.version,
+                state.as_str(),
+                allowed,
+            )?;
             if verdict == Verdict::Failed && input.feedback.is_empty() {
                 return Err(ApiError::validation(vec![FieldIssue::new(
                     "#/feedback",

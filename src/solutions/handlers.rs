@@ -6,7 +6,7 @@ use super::dto::{
     DiscardSolution, ImportReport, ImportSolutions, ListSolutionsQuery, MergeSolution, MigrateSolution, SolutionView,
 };
 use super::import::{self, ENTITY};
-use super::lifecycle::{self, Refusal, SolutionAction};
+use super::lifecycle::{self, SolutionAction};
 use super::model::{MigrationStatus, Solution, SolutionChanges};
 use super::repo::{self, Filter};
 use crate::app::AppState;
@@ -144,21 +144,19 @@ fn decide(
     if_match: &IfMatch,
 ) -> Result<MigrationStatus, ApiError> {
     let status: MigrationStatus = parse_stored(&solution.migration_status)?;
-    match lifecycle::apply(status, action, caller.role) {
-        Err(Refusal::Forbidden) => Err(ApiError::forbidden()),
-        Err(refusal) => {
-            if_match.check(solution.version)?;
-            let allowed = lifecycle::allowed_actions(status, caller.role)
-                .iter()
-                .map(|a| a.to_string())
-                .collect();
-            Err(refusal.into_error(status.as_str(), allowed))
-        }
-        Ok(next) => {
-            if_match.check(solution.version)?;
-            Ok(next)
-        }
-    }
+    let allowed = || {
+        lifecycle::allowed_actions(status, caller.role)
+            .iter()
+            .map(|a| a.to_string())
+            .collect()
+    };
+    crate::lifecycle::settle(
+        lifecycle::apply(status, action, caller.role),
+        if_match,
+        solution.version,
+        status.as_str(),
+        allowed,
+    )
 }
 
 /// Moves the solution (guarded by its version) and audits the move.

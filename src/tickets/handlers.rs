@@ -6,7 +6,7 @@ use super::dto::{
     self, AssignTicket, CommentView, CreateComment, CreateTicket, ListCommentsQuery, ListTicketsQuery, MergeRequest,
     RequestInfo, ResolveTicket, TicketView,
 };
-use super::lifecycle::{self, Refusal, TicketAction};
+use super::lifecycle::{self, TicketAction};
 use super::model::{self as model, Comment, Resolution, Ticket, TicketCategory, TicketChanges, TicketStatus};
 use super::repo::{self, Filter};
 use crate::app::AppState;
@@ -259,21 +259,19 @@ fn decide(
     if_match: &IfMatch,
 ) -> Result<TicketStatus, ApiError> {
     let facts = dto::facts(ticket, caller)?;
-    match lifecycle::apply(facts, action, caller.role) {
-        Err(Refusal::Forbidden) => Err(ApiError::forbidden()),
-        Err(refusal) => {
-            if_match.check(ticket.version)?;
-            let allowed = lifecycle::allowed_actions(facts, caller.role)
-                .iter()
-                .map(|a| a.to_string())
-                .collect();
-            Err(refusal.into_error(facts.status.as_str(), allowed))
-        }
-        Ok(next) => {
-            if_match.check(ticket.version)?;
-            Ok(next)
-        }
-    }
+    let allowed = || {
+        lifecycle::allowed_actions(facts, caller.role)
+            .iter()
+            .map(|a| a.to_string())
+            .collect()
+    };
+    crate::lifecycle::settle(
+        lifecycle::apply(facts, action, caller.role),
+        if_match,
+        ticket.version,
+        facts.status.as_str(),
+        allowed,
+    )
 }
 
 /// Moves a ticket: guarded update first, then its audit event.

@@ -1,0 +1,288 @@
+//! `cosell admin seed-bench`: fills a database quickly with realistic data for the benchmark:
+//! organizations with users of every role, a publisher profile, offers in every state with full
+//! sections (and their submissions), legacy solutions and support tickets. Rows go straight in
+//! through the repositories in one transaction per organization; no audit events are written,
+//! as for any bulk load.
+
+use chrono::Duration;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::passwords;
+use crate::auth::roles::Role;
+use crate::db::{self, DbConn};
+use crate::error::ApiError;
+use crate::http::time;
+use crate::offers::model::{Offer, OfferStatus, OfferType, Origin, Submission, SubmissionState};
+use crate::offers::repo as offers;
+use crate::organizations::model::Organization;
+use crate::publishers::model::{PublisherProfile, PublisherStatus};
+use crate::solutions::model::{MigrationStatus, Solution};
+use crate::tickets::model::{Ticket, TicketCategory, TicketStatus};
+use crate::users::model::{NewUser, UserStatus};
+
+/// Every seeded user's password.
+pub const BENCH_PASSWORD: &str = "bench password 1";
+const MPN_BASE: u64 = 8_000_000_000;
+
+#[derive(Debug, serde::Serialize)]
+pub struct BenchSeedReport {
+    pub organizations: usize,
+    pub users: usize,
+    pub offers: usize,
+    pub solutions: usize,
+    pub tickets: usize,
+    /// `owner{N}@bench.example` etc., N from 0; all with [`BENCH_PASSWORD`].
+    pub email_pattern: &'static str,
+    pub password: &'static str,
+}
+
+const STATES: [OfferStatus; 6] = [
+    OfferStatus::Draft,
+    OfferStatus::PublishInProgress,
+    OfferStatus::AttentionNeeded,
+    OfferStatus::Preview,
+    OfferStatus::Live,
+    OfferStatus::NotAvailable,
+];
+
+/// Seeds `organizations` organizations of `offers_per_org` offers each, numbered after any
+/// organizations an earlier run seeded.
+pub fn seed(conn: &mut DbConn, organizations: usize, offers_per_org: usize) -> Result<BenchSeedReport, String> {
+    let hash = passwords::hash(BENCH_PASSWORD).map_err(|e| e.to_string())?;
+    let first = (0..)
+        .find(|n| {
+            crate::organizations::repo::find_by_mpn_id(conn, &mpn(*n))
+                .map(|o| o.is_none())
+                .unwrap_or(true)
+        })
+        .unwrap_or(0);
+    let sections = sections();
+    let mut report = BenchSeedReport {
+        organizations,
+        users: 0,
+        offers: 0,
+        solutions: 0,
+        tickets: 0,
+        email_pattern: "{owner|manager|developer}{N}@bench.example",
+        password: BENCH_PASSWORD,
+    };
+    for n in first..first + organizations {
+        db::write_tx(conn, |conn| {
+            seed_organization(conn, n, offers_per_org, &hash, &sections, &mut report)
+        })
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(report)
+}
+
+fn mpn(n: usize) -> String {
+    (MPN_BASE + n as u64).to_string()
+}
+
+fn sections() -> [String; 4] {
+    [
+        json!({"listing_option": "contact_me", "trial_url": null}).to_string(),
+        json!({"categories": ["analytics", "security"], "industries": ["retail"], "terms_of_use_url": null, "standard_contract": true})
+            .to_string(),
+        json!({
+            "summary": "Analytics for every team.",
+            "description": "Contoso Analytics turns telemetry into decisions for stores, warehouses and field teams. ".repeat(8),
+            "search_keywords": ["analytics", "retail", "forecast"],
+            "privacy_policy_url": "https://contoso.example/privacy",
+            "support_contact": {"name": "Support", "email": "support@contoso.example", "url": "https://contoso.example/support"},
+            "engineering_contact": {"name": "Engineering", "email": "eng@contoso.example"}
+        })
+        .to_string(),
+        json!({
+            "solution_type": "ip_application", "platforms": ["Azure"], "segments": ["Enterprise", "SMB"],
+            "solution_areas": [{"area": "Data & AI", "sub_areas": ["Analytics", "AI apps"]}],
+            "documents": [
+                {"doc_type": "one_pager", "name": "One pager", "url": "https://contoso.example/one-pager.pdf"},
+                {"doc_type": "pitch_deck", "name": "Pitch deck", "url": "https://contoso.example/deck.pdf"}
+            ],
+            "contacts": [{"name": "Sam Seller", "email": "sales@contoso.example", "job_title": "AE", "role": "partner_sales", "countries": ["OOO"]}],
+            "landing_page_url": "https://contoso.example"
+        })
+        .to_string(),
+    ]
+}
+
+fn seed_organization(
+    conn: &mut DbConn,
+    n: usize,
+    offers_per_org: usize,
+    hash: &str,
+    sections: &[String; 4],
+    report: &mut BenchSeedReport,
+) -> Result<(), ApiError> {
+    let now = time::now();
+    let organization = Organization {
+        id: Uuid::now_v7().to_string(),
+        name: format!("Bench Partner {n}"),
+        mpn_id: mpn(n),
+        country: "US".into(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    crate::organizations::repo::insert(conn, &organization)?;
+    let org = organization.id.as_str();
+    let mut developer = String::new();
+    for role in [Role::Owner, Role::Manager, Role::Developer] {
+        let id = Uuid::now_v7().to_string();
+        let email = format!("{role}{n}@bench.example");
+        crate::users::repo::insert(
+            conn,
+            &NewUser {
+                id: &id,
+                organization_id: Some(org),
+                email: &email,
+                display_name: &format!("Bench {role} {n}"),
+                role: role.as_str(),
+                status: UserStatus::Active.as_str(),
+                password_hash: Some(hash),
+                invitation_token_hash: None,
+                invitation_expires_at: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            },
+        )?;
+        developer = id;
+        report.users += 1;
+    }
+    let profile = PublisherProfile {
+        id: Uuid::now_v7().to_string(),
+        organization_id: org.into(),
+        publisher_id: format!("bench-{n}"),
+        display_name: format!("Bench {n}"),
+        mpn_id: organization.mpn_id.clone(),
+        contact_name: "Bench Contact".into(),
+        contact_email: "contact@bench.example".into(),
+        website: "https://bench.example".into(),
+        status: PublisherStatus::Active.as_str().into(),
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+        version: 1,
+    };
+    crate::publishers::repo::insert(conn, &profile)?;
+    let types = [
+        OfferType::Saas,
+        OfferType::AzureApplication,
+        OfferType::PowerBiApp,
+        OfferType::ConsultingService,
+    ];
+    for i in 0..offers_per_org {
+        let status = STATES[i % STATES.len()];
+        let offer_type = types[i % types.len()];
+        let live = matches!(status, OfferStatus::Live | OfferStatus::NotAvailable);
+        let offer = Offer {
+            status: status.as_str().into(),
+            has_ever_been_live: live,
+            live_url: live.then(|| offer_type.live_url(&profile.publisher_id, &format!("offer-{i}"))),
+            live_content_revision: live.then_some(1),
+            content_revision: 1,
+            setup: Some(sections[0].clone()),
+            properties: Some(sections[1].clone()),
+            listing: Some(sections[2].clone()),
+            co_sell: Some(sections[3].clone()),
+            ..crate::offers::handlers::new_offer(
+                org.into(),
+                profile.id.clone(),
+                format!("offer-{i}"),
+                format!("Bench Offer {n}-{i}"),
+                offer_type,
+                Origin::Created,
+            )
+        };
+        offers::insert(conn, &offer)?;
+        if status != OfferStatus::Draft {
+            let state = match status {
+                OfferStatus::PublishInProgress => SubmissionState::InCertification,
+                OfferStatus::AttentionNeeded => SubmissionState::FailedCertification,
+                OfferStatus::Preview => SubmissionState::InPreview,
+                _ => SubmissionState::Completed,
+            };
+            offers::insert_submission(
+                conn,
+                &Submission {
+                    id: Uuid::now_v7().to_string(),
+                    offer_id: offer.id.clone(),
+                    organization_id: org.into(),
+                    sequence: 1,
+                    state: state.as_str().into(),
+                    offer_status_before: OfferStatus::Draft.as_str().into(),
+                    content_revision: 1,
+                    steps: "[]".into(),
+                    certification: None,
+                    preview_url: None,
+                    snapshot: "{}".into(),
+                    notes_for_certification: None,
+                    submitted_by: developer.clone(),
+                    submitted_at: now,
+                    created_at: now,
+                    updated_at: now,
+                    version: 1,
+                },
+            )?;
+        }
+        report.offers += 1;
+    }
+    for i in 0..offers_per_org.div_ceil(2) {
+        let statuses = [MigrationStatus::Pending, MigrationStatus::Discarded];
+        crate::solutions::repo::insert(
+            conn,
+            &Solution {
+                id: Uuid::now_v7().to_string(),
+                organization_id: org.into(),
+                ocp_solution_id: format!("BENCH-{n}-{i}"),
+                name: format!("Bench Solution {n}-{i}"),
+                summary: "A legacy co-sell solution.".into(),
+                mpn_id: organization.mpn_id.clone(),
+                solution_type: "ip_application".into(),
+                co_sell_status: "co_sell_ready".into(),
+                incentive_eligible: false,
+                referral_pipeline: json!({"active_referrals": 1, "won_referrals": 2, "pipeline_value_usd": 1000.0})
+                    .to_string(),
+                collateral: sections[3].clone(),
+                migration_status: statuses[i % 2].as_str().into(),
+                ticket_id: None,
+                offer_id: None,
+                completed_at: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            },
+        )?;
+        report.solutions += 1;
+    }
+    for i in 0..offers_per_org.div_ceil(10) {
+        crate::tickets::repo::insert(
+            conn,
+            &Ticket {
+                id: Uuid::now_v7().to_string(),
+                organization_id: org.into(),
+                category: TicketCategory::Publishing.as_str().into(),
+                subject: format!("Bench question {i}"),
+                description: "How do I add a plan?".into(),
+                related_solution_id: None,
+                related_offer_id: None,
+                merge_request: None,
+                status: TicketStatus::Open.as_str().into(),
+                assignee_id: None,
+                first_response_due_at: now + Duration::days(2),
+                first_responded_at: None,
+                resolution: None,
+                resolution_note: None,
+                created_by: developer.clone(),
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            },
+        )?;
+        report.tickets += 1;
+    }
+    Ok(())
+}
