@@ -137,15 +137,19 @@ impl Modify for Security {
     }
 }
 
-/// What holds for every operation because of the shared middleware, added once here instead of
-/// on each handler: any query parameter the operation does not take is a 400; any POST takes
-/// `Idempotency-Key` and can answer 409 (`request_in_progress`), 413 and 422 (`idempotency_key_reused`).
+/// The answers every operation shares, added once here instead of on each handler: 400 for a
+/// bad or unknown parameter; 401 where a bearer token is needed; 404 where a path names an
+/// object; 412 where `If-Match` is honoured; 413, 415 and 422 where a body is read; 503 where the
+/// database is used; and on every POST, `Idempotency-Key` with its 409, 413 and 422. Handlers
+/// list only what is particular to them (403, 409 and the success answers).
 pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     use utoipa::openapi::{Ref, RefOr, Required};
 
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let takes_id = path.contains("{id}");
+        let touches_database = path.starts_with("/v1/");
         let operations = [
             (false, &mut item.get),
             (true, &mut item.post),
@@ -158,20 +162,41 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
             for parameter in op.parameters.iter_mut().flatten() {
                 describe_parameter(parameter);
             }
+            let has_body = op.request_body.is_some();
+            let has_if_match = op.parameters.iter().flatten().any(|p| p.name == "If-Match");
+            let authenticated = op.security.iter().flatten().any(|s| {
+                serde_json::to_value(s).is_ok_and(|v| v.as_object().is_some_and(|o| o.contains_key("bearer")))
+            });
             let responses = &mut op.responses.responses;
-            responses
-                .entry("400".into())
-                .or_insert_with(|| RefOr::Ref(Ref::from_response_name("BadRequest")));
+            let mut add = |status: &str, name: &str| {
+                responses
+                    .entry(status.into())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+            };
+            add("400", "BadRequest");
+            if authenticated {
+                add("401", "Unauthenticated");
+            }
+            if takes_id {
+                add("404", "NotFound");
+            }
+            if has_if_match {
+                add("412", "PreconditionFailed");
+            }
+            if has_body || is_post {
+                add("413", "PayloadTooLarge");
+                add("422", "Unprocessable");
+            }
+            if has_body {
+                add("415", "UnsupportedMediaType");
+            }
             if is_post {
-                for (status, name) in [
-                    ("409", "Conflict"),
-                    ("413", "PayloadTooLarge"),
-                    ("422", "Unprocessable"),
-                ] {
-                    responses
-                        .entry(status.into())
-                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
-                }
+                add("409", "Conflict");
+            }
+            if touches_database {
+                add("503", "Unavailable");
+            }
+            if is_post {
                 let parameter = ParameterBuilder::new()
                     .name("Idempotency-Key")
                     .parameter_in(ParameterIn::Header)

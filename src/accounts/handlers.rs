@@ -32,12 +32,7 @@ use crate::users::repo as users;
     })),
     responses(
         (status = 201, description = "The organization and its owner", body = Account, headers(("Location" = String))),
-        (status = 400, response = BadRequest),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(())
 )]
@@ -112,13 +107,8 @@ which part was wrong; after 5 failures for one e-mail within 15 minutes, attempt
     request_body = TokenRequest,
     responses(
         (status = 200, description = "A bearer token", body = TokenResponse),
-        (status = 400, response = BadRequest),
         (status = 401, response = Unauthenticated),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
-        (status = 503, response = Unavailable),
     ),
     security(())
 )]
@@ -167,11 +157,6 @@ pub async fn create_token(state: web::Data<AppState>, body: Body<TokenRequest>) 
     request_body = AcceptInvitation,
     responses(
         (status = 200, description = "The now active user", body = UserView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(())
 )]

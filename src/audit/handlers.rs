@@ -18,10 +18,7 @@ use crate::openapi::responses::*;
     params(AuditQuery),
     responses(
         (status = 200, description = "One page of events", body = Page<AuditEventView>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]

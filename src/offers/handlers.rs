@@ -39,14 +39,8 @@ pub const ENTITY: &str = "offer";
     request_body = CreateOffer,
     responses(
         (status = 201, description = "The new draft", body = OfferView, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -165,9 +159,6 @@ pub fn new_offer(
     params(ListOffersQuery),
     responses(
         (status = 200, description = "One page of offers", body = Page<OfferSummaryView>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -226,10 +217,6 @@ pub fn parse_list<T: std::str::FromStr<Err = String> + Copy + std::fmt::Display>
     params(("id" = Uuid, Path, description = "Offer id")),
     responses(
         (status = 200, description = "The offer with its sections and the caller's allowed actions", body = OfferView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -266,16 +253,8 @@ from `specific_partners` to `no_partners` needs support (409 `csp_change_require
     request_body = UpdateOffer,
     responses(
         (status = 200, description = "The updated offer", body = OfferView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -441,13 +420,8 @@ Deleting a draft migrated from a legacy solution returns the solution to `pendin
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -518,10 +492,6 @@ fn allowed(offer: &LoadedOffer, caller: &Caller) -> Vec<String> {
     params(("id" = Uuid, Path, description = "Offer id")),
     responses(
         (status = 200, description = "The readiness report", body = Readiness),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -544,11 +514,7 @@ pub async fn get_offer_readiness(
     params(("id" = Uuid, Path, description = "Offer id"), PageQuery),
     responses(
         (status = 200, description = "One page of events", body = Page<AuditEventView>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -591,16 +557,8 @@ created); a submission already in progress → 409 `submission_in_progress`. Hon
     request_body(content = Option<PublishOffer>, description = "Optional"),
     responses(
         (status = 201, description = "The new submission", body = SubmissionView, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -664,13 +622,8 @@ pub async fn publish_offer(
     ),
     responses(
         (status = 200, description = "The offer", body = OfferView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -729,13 +682,8 @@ An offer migrated from a legacy solution inherits the solution's co-sell status,
     ),
     responses(
         (status = 200, description = "The live offer", body = OfferView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -804,16 +752,8 @@ pub async fn go_live_offer(
     request_body = StopDistribution,
     responses(
         (status = 200, description = "The offer, no longer available", body = OfferView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]

@@ -224,10 +224,6 @@ pub fn complete(conn: &mut DbConn, submission: &Submission) -> Result<(), ApiErr
     params(("id" = Uuid, Path, description = "Offer id"), PageQuery),
     responses(
         (status = 200, description = "One page of submissions, newest first", body = Page<SubmissionView>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -271,9 +267,6 @@ pub async fn list_offer_submissions(
     params(ListSubmissionsQuery),
     responses(
         (status = 200, description = "One page of submissions, newest first", body = Page<SubmissionView>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -312,10 +305,6 @@ pub async fn list_submissions(
     params(("id" = Uuid, Path, description = "Submission id")),
     responses(
         (status = 200, description = "The submission with its steps, certification and snapshot", body = SubmissionView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -354,16 +343,8 @@ the partner sees the feedback; publishing again starts a new submission. Honours
     request_body = CertifySubmission,
     responses(
         (status = 200, description = "The decided submission", body = SubmissionView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]

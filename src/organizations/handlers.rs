@@ -21,9 +21,7 @@ use crate::openapi::responses::*;
     description = "Staff belong to no organization and get 404.",
     responses(
         (status = 200, description = "The organization", body = OrganizationView, headers(("ETag" = String))),
-        (status = 401, response = Unauthenticated),
         (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -46,15 +44,8 @@ pub async fn get_organization(caller: Caller, state: web::Data<AppState>) -> Res
     request_body = UpdateOrganization,
     responses(
         (status = 200, description = "The updated organization", body = OrganizationView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]

@@ -27,9 +27,6 @@ const ENTITY: &str = "publisher_profile";
     params(ListPublisherProfilesQuery),
     responses(
         (status = 200, description = "One page of profiles, newest first", body = Page<PublisherProfileView>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -68,14 +65,8 @@ pub async fn list_publisher_profiles(
     request_body = CreatePublisherProfile,
     responses(
         (status = 201, description = "The new profile", body = PublisherProfileView, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -140,10 +131,6 @@ pub async fn create_publisher_profile(
     params(("id" = Uuid, Path, description = "Publisher profile id")),
     responses(
         (status = 200, description = "The profile", body = PublisherProfileView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -175,15 +162,7 @@ pub async fn get_publisher_profile(
     request_body = UpdatePublisherProfile,
     responses(
         (status = 200, description = "The updated profile", body = PublisherProfileView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -241,13 +220,8 @@ The `publisher_id` stays reserved forever.",
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]

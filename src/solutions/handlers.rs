@@ -39,13 +39,7 @@ Up to 1,000 entries (bodies up to 8 MiB), in one transaction. The migration stat
     request_body = ImportSolutions,
     responses(
         (status = 200, description = "What was created, updated, left unchanged and rejected", body = ImportReport),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -71,9 +65,6 @@ pub async fn import_solutions(
     params(ListSolutionsQuery),
     responses(
         (status = 200, description = "One page of solutions, newest first", body = Page<SolutionView>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -112,10 +103,6 @@ pub async fn list_solutions(
     params(("id" = Uuid, Path, description = "Solution id")),
     responses(
         (status = 200, description = "The solution", body = SolutionView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -197,16 +184,8 @@ ticket for support and returns it; the solution becomes `merge_requested`. Honou
     request_body = MergeSolution,
     responses(
         (status = 201, description = "The merge request ticket", body = TicketView, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -334,13 +313,8 @@ fn check_listing_url(raw: &str) -> Result<(), ApiError> {
     params(("id" = Uuid, Path, description = "Solution id"), ("If-Match" = Option<String>, Header, description = "ETag of the solution")),
     responses(
         (status = 200, description = "The solution", body = SolutionView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -412,16 +386,8 @@ incentives and referral pipeline. Honours `If-Match` (the solution's ETag).",
     request_body = MigrateSolution,
     responses(
         (status = 201, description = "The new draft offer", body = OfferView, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -521,16 +487,8 @@ fn truncate_at_word(text: &str, max: usize) -> String {
     request_body = DiscardSolution,
     responses(
         (status = 200, description = "The solution", body = SolutionView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -565,13 +523,8 @@ type OptionalBodyDiscard = crate::http::body::OptionalBody<DiscardSolution>;
     params(("id" = Uuid, Path, description = "Solution id"), ("If-Match" = Option<String>, Header, description = "ETag of the solution")),
     responses(
         (status = 200, description = "The solution", body = SolutionView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]

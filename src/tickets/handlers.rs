@@ -90,13 +90,7 @@ on Friday, Saturday or Sunday is due on Tuesday). Merge requests are opened with
     request_body = CreateTicket,
     responses(
         (status = 201, description = "The new ticket", body = TicketView, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -163,9 +157,6 @@ pub async fn create_support_ticket(
     params(ListTicketsQuery),
     responses(
         (status = 200, description = "One page of tickets, newest first", body = Page<TicketView>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -210,10 +201,6 @@ pub async fn list_support_tickets(
     params(("id" = Uuid, Path, description = "Ticket id")),
     responses(
         (status = 200, description = "The ticket", body = TicketView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -309,10 +296,6 @@ fn first_response(ticket: &Ticket, caller: &Caller) -> Option<Option<chrono::Nai
     params(("id" = Uuid, Path, description = "Ticket id"), ListCommentsQuery),
     responses(
         (status = 200, description = "One page of comments", body = Page<CommentView>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -349,15 +332,8 @@ awaiting the partner brings it back to `in_progress`; support's first comment on
     request_body = CreateComment,
     responses(
         (status = 201, description = "The comment", body = CommentView, headers(("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -440,16 +416,8 @@ fn add_comment(
     request_body(content = Option<AssignTicket>, description = "Optional"),
     responses(
         (status = 200, description = "The ticket", body = TicketView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -510,16 +478,8 @@ pub async fn assign_support_ticket(
     request_body = RequestInfo,
     responses(
         (status = 200, description = "The ticket", body = TicketView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -570,16 +530,8 @@ the same transaction. Other tickets are `answered` or `duplicate`. Honours `If-M
     request_body = ResolveTicket,
     responses(
         (status = 200, description = "The resolved ticket", body = TicketView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -679,13 +631,8 @@ macro_rules! partner_action {
             params(("id" = Uuid, Path, description = "Ticket id"), ("If-Match" = Option<String>, Header, description = "ETag of the ticket")),
             responses(
                 (status = 200, description = "The ticket", body = TicketView, headers(("ETag" = String))),
-                (status = 400, response = BadRequest),
-                (status = 401, response = Unauthenticated),
                 (status = 403, response = Forbidden),
-                (status = 404, response = NotFound),
                 (status = 409, response = Conflict),
-                (status = 412, response = PreconditionFailed),
-                (status = 503, response = Unavailable),
             ),
             security(("bearer" = []))
         )]

@@ -27,8 +27,6 @@ const INVITATION_DAYS: i64 = 7;
     summary = "The caller",
     responses(
         (status = 200, description = "The authenticated user", body = UserView, headers(("ETag" = String))),
-        (status = 401, response = Unauthenticated),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -50,9 +48,6 @@ pub async fn get_current_user(caller: Caller, state: web::Data<AppState>) -> Res
     params(ListUsersQuery),
     responses(
         (status = 200, description = "One page of users, newest first", body = Page<UserView>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -93,14 +88,8 @@ The answer carries a one-time `invitation_token` for `POST /v1/auth/accept-invit
     responses(
         (status = 201, description = "The invited user and the invitation token", body = Invitation,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -180,10 +169,6 @@ pub async fn invite_user(
     params(("id" = Uuid, Path, description = "User id")),
     responses(
         (status = 200, description = "The user", body = UserView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -212,16 +197,8 @@ An organization always keeps one active owner (409 `last_owner`). Honours `If-Ma
     request_body = UpdateUser,
     responses(
         (status = 200, description = "The updated user", body = UserView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
@@ -325,13 +302,8 @@ pub async fn update_user(
     ),
     responses(
         (status = 204, description = "Removed"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 503, response = Unavailable),
     ),
     security(("bearer" = []))
 )]
