@@ -147,6 +147,9 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     use utoipa::openapi::{Ref, RefOr, Required};
 
+    if let Some(components) = doc.components.as_mut() {
+        components.schemas.values_mut().for_each(forbid_nul);
+    }
     for (path, item) in doc.paths.paths.iter_mut() {
         let takes_id = path.contains("{id}");
         let touches_database = path.starts_with("/v1/");
@@ -160,7 +163,7 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
         for (is_post, op) in operations {
             let Some(op) = op else { continue };
             for parameter in op.parameters.iter_mut().flatten() {
-                describe_parameter(parameter);
+                describe_parameter(path, parameter);
             }
             let has_body = op.request_body.is_some();
             let has_if_match = op.parameters.iter().flatten().any(|p| p.name == "If-Match");
@@ -209,8 +212,7 @@ first runs is 409 `request_in_progress`.",
                     .schema(Some(
                         ObjectBuilder::new()
                             .schema_type(Type::String)
-                            .min_length(Some(1))
-                            .max_length(Some(255)),
+                            .pattern(Some("^[!-~]{1,255}$")),
                     ))
                     .build();
                 op.parameters.get_or_insert_with(Vec::new).push(parameter);
@@ -221,7 +223,7 @@ first runs is 409 `request_in_progress`.",
 
 /// Says in the document what the server refuses in every parameter: NUL characters in query
 /// text, and an `If-Match` that is not a list of entity tags.
-fn describe_parameter(parameter: &mut utoipa::openapi::path::Parameter) {
+fn describe_parameter(path: &str, parameter: &mut utoipa::openapi::path::Parameter) {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::path::ParameterIn;
     use utoipa::openapi::schema::{Schema, SchemaType, Type};
@@ -229,19 +231,86 @@ fn describe_parameter(parameter: &mut utoipa::openapi::path::Parameter) {
     let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut() else {
         return;
     };
-    let is_string = match &schema.schema_type {
-        SchemaType::Type(t) => *t == Type::String,
-        SchemaType::Array(types) => types.contains(&Type::String),
-        SchemaType::AnyValue => false,
-    };
-    if !is_string || schema.format.is_some() || schema.pattern.is_some() {
+    if !is_string(&schema.schema_type) || schema.format.is_some() || schema.pattern.is_some() {
         return;
     }
     match parameter.parameter_in {
-        ParameterIn::Query => schema.pattern = Some("^[^\\u0000]*$".into()),
-        ParameterIn::Header if parameter.name == "If-Match" => {
-            schema.pattern = Some(r#"^(\*|"[0-9]+"(\s*,\s*"[0-9]+")*)$"#.into());
+        ParameterIn::Query => {
+            schema.pattern = Some(match list_filter(path, &parameter.name) {
+                Some(values) => {
+                    let one = format!("({})", values.join("|"));
+                    format!("^{one}(,{one})*$")
+                }
+                None => NO_NUL.into(),
+            });
         }
+        ParameterIn::Header if parameter.name == "If-Match" => {
+            schema.schema_type = SchemaType::Type(Type::String);
+            schema.pattern = Some(crate::http::conditional::IF_MATCH_PATTERN.into());
+        }
+        _ => {}
+    }
+}
+
+/// The pattern of text that the service accepts anywhere: anything but NUL.
+const NO_NUL: &str = "^[^\\u0000]*$";
+
+fn is_string(schema_type: &utoipa::openapi::schema::SchemaType) -> bool {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    match schema_type {
+        SchemaType::Type(t) => *t == Type::String,
+        SchemaType::Array(types) => types.contains(&Type::String),
+        SchemaType::AnyValue => false,
+    }
+}
+
+/// The comma-separated enum filters of list operations, and the values each takes.
+fn list_filter(path: &str, name: &str) -> Option<Vec<&'static str>> {
+    use crate::offers::model::{OfferStatus, SubmissionState};
+    match (path, name) {
+        ("/v1/offers", "status") => Some(OfferStatus::ALL.iter().map(|v| v.as_str()).collect()),
+        ("/v1/submissions", "state") => Some(SubmissionState::ALL.iter().map(|v| v.as_str()).collect()),
+        ("/v1/solutions", "migration_status") => Some(
+            crate::solutions::model::MigrationStatus::ALL
+                .iter()
+                .map(|v| v.as_str())
+                .collect(),
+        ),
+        ("/v1/support-tickets", "status") => Some(
+            crate::tickets::model::TicketStatus::ALL
+                .iter()
+                .map(|v| v.as_str())
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// States in the document that no text member takes a NUL character (the service refuses them).
+fn forbid_nul(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+
+    let RefOr::T(schema) = schema else { return };
+    match schema {
+        Schema::Object(object) => {
+            if is_string(&object.schema_type)
+                && object.pattern.is_none()
+                && object.format.is_none()
+                && object.enum_values.is_none()
+            {
+                object.pattern = Some(NO_NUL.into());
+            }
+            object.properties.values_mut().for_each(forbid_nul);
+        }
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                forbid_nul(items);
+            }
+        }
+        Schema::OneOf(one_of) => one_of.items.iter_mut().for_each(forbid_nul),
+        Schema::AllOf(all_of) => all_of.items.iter_mut().for_each(forbid_nul),
+        Schema::AnyOf(any_of) => any_of.items.iter_mut().for_each(forbid_nul),
         _ => {}
     }
 }

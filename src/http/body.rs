@@ -88,8 +88,19 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for OptionalBody<T> {
         if absent {
             return Box::pin(async { Ok(OptionalBody(None)) });
         }
-        let body = Body::<T>::from_request(req, payload);
-        Box::pin(async move { Ok(OptionalBody(Some(body.await?.0))) })
+        // `null` is no body too: the document describes these bodies as optional (nullable).
+        let body = Body::<Nullable<T>>::from_request(req, payload);
+        Box::pin(async move { Ok(OptionalBody(body.await?.0.0)) })
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+struct Nullable<T>(Option<T>);
+
+impl<T: Validate> Validate for Nullable<T> {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        self.0.as_ref().map_or(Ok(()), Validate::validate)
     }
 }
 

@@ -253,6 +253,7 @@ pub struct CreateOffer {
 #[schema(example = json!({"listing": {"summary": "Analytics for every team.", "privacy_policy_url": "https://contoso.example/privacy"}}))]
 pub struct UpdateOffer {
     #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
     #[serde(default)]
     pub setup: Option<Setup>,

@@ -202,8 +202,7 @@ pub fn parse_list<T: std::str::FromStr<Err = String> + Copy + std::fmt::Display>
     let Some(raw) = raw else { return Ok(Vec::new()) };
     raw.split(',')
         .map(|v| {
-            v.trim()
-                .parse::<T>()
+            v.parse::<T>()
                 .map(|t| t.to_string())
                 .map_err(|e| ApiError::invalid_parameter(format!("`{name}`: {e}.")))
         })

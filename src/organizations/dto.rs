@@ -43,10 +43,12 @@ impl From<Organization> for OrganizationView {
 #[schema(example = json!({"name": "Contoso Holdings"}))]
 pub struct UpdateOrganization {
     #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 200), custom(function = "crate::validate::single_line"))]
     pub name: Option<String>,
     /// ISO 3166-1 alpha-2.
     #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "crate::validate::country"))]
     pub country: Option<String>,
 }

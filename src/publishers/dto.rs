@@ -86,18 +86,22 @@ pub struct CreatePublisherProfile {
 #[schema(example = json!({"display_name": "Contoso Cloud"}))]
 pub struct UpdatePublisherProfile {
     #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 50), custom(function = "crate::validate::single_line"))]
     pub display_name: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
     pub contact_name: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     #[validate(
         email(code = "invalid_email", message = "must be an e-mail address"),
         length(max = 254)
     )]
     pub contact_email: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "crate::validate::https_url"))]
     pub website: Option<String>,
 }

@@ -79,12 +79,15 @@ pub struct Invitation {
 #[schema(example = json!({"role": "manager"}))]
 pub struct UpdateUser {
     #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
     pub display_name: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     pub role: Option<Role>,
     /// `active` or `disabled`; an invited user becomes active by accepting the invitation.
     #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     pub status: Option<UserStatus>,
 }
 
