@@ -20,10 +20,11 @@ test:
 test-sqlite:
 	COSELL_TEST_POSTGRES_URL= $(CARGO) test --all-targets
 
-# Contract fuzzing with schemathesis against a running server (FUZZ_EXAMPLES, FUZZ_SEED,
-# FUZZ_DATABASE_URL tune it); see docs/reliability.md.
+# Contract fuzzing with schemathesis against a running server, on SQLite and on PostgreSQL
+# (FUZZ_EXAMPLES and FUZZ_SEED tune it); see docs/reliability.md.
 fuzz:
 	scripts/fuzz.sh
+	@if [ -n "$(COSELL_TEST_POSTGRES_URL)" ]; then FUZZ_POSTGRES_URL=$(COSELL_TEST_POSTGRES_URL) scripts/fuzz.sh; fi
 
 # The benchmark (never part of `make test`): release build, seeded database, wrk from the other
 # core; writes docs/performance.md. Needs wrk (installed from Debian's packages when missing).

@@ -244,10 +244,8 @@ fn describe_parameter(path: &str, parameter: &mut utoipa::openapi::path::Paramet
                 None => NO_NUL.into(),
             });
         }
-        ParameterIn::Header if parameter.name == "If-Match" => {
-            schema.schema_type = SchemaType::Type(Type::String);
-            schema.pattern = Some(crate::http::conditional::IF_MATCH_PATTERN.into());
-        }
+        // Any text: a tag that is not the current one, malformed or not, fails the precondition (412).
+        ParameterIn::Header if parameter.name == "If-Match" => schema.schema_type = SchemaType::Type(Type::String),
         _ => {}
     }
 }
