@@ -5,7 +5,7 @@ CARGO ?= cargo
 COSELL_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 export COSELL_TEST_POSTGRES_URL
 
-.PHONY: run build test test-sqlite fuzz bench openapi fmt lint check release clean
+.PHONY: run build test test-sqlite fuzz faults bench openapi fmt lint check release clean
 
 run:
 	$(CARGO) run --release -- serve
@@ -32,6 +32,12 @@ bench:
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(CARGO) build --release --workspace
 	python3 bench/run.py
+
+# What only a real server shows: two processes on one PostgreSQL database, kill -9 during a write
+# load, a SQLite soak (FAULTS_SOAK_SECONDS, default 60) and input limits on a real socket.
+faults:
+	$(CARGO) build --quiet
+	FAULTS_POSTGRES_URL=$(COSELL_TEST_POSTGRES_URL) python3 scripts/faults.py
 
 # Regenerates the committed OpenAPI document from the code.
 openapi:

@@ -62,7 +62,9 @@ cleanup() {
   kill $server 2>/dev/null || true
   wait $server 2>/dev/null || true
   rm -rf "$work"
-  if [ -n "$schema" ]; then psql "$FUZZ_POSTGRES_URL" -qc "DROP SCHEMA $schema CASCADE" || true; fi
+  if [ -n "$schema" ]; then
+    PGOPTIONS=--client-min-messages=warning psql "$FUZZ_POSTGRES_URL" -qc "DROP SCHEMA $schema CASCADE" || true
+  fi
 }
 trap cleanup EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done

@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""`make faults`: what only a real server shows. Each part starts `cosell serve` processes of its own.
+
+  two_processes  two servers on one PostgreSQL database: racing transitions, racing PATCHes with one
+                 If-Match, and one Idempotency-Key sent to both; one winner each time, one audit event
+  crash          kill -9 during a write load on SQLite, restart, then check that every answered write
+                 is there, every state is one its machine allows, and every change has one audit event
+  soak           several writers and readers on SQLite for FAULTS_SOAK_SECONDS (default 60): no 5xx
+                 but 503 with Retry-After
+  limits         a 10 MB body, 10,000-deep JSON, a 100,000-element array, limit=1000000, a header
+                 flood: never a 5xx, and /healthz still answers at once
+
+Usage: scripts/faults.py [part ...] (all by default); FAULTS_POSTGRES_URL enables two_processes.
+"""
+import concurrent.futures as futures
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SERVER = os.path.join(ROOT, "target", "debug", "cosell")
+SECRET = "faults-secret-that-is-at-least-32-bytes-long"
+PASSWORD = "faults password 1"
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+        print(f"  FAIL {message}", flush=True)
+
+
+def http(base, method, path, token=None, body=None, headers=None, raw=None):
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(base + path, data=data, method=method)
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as res:
+            text = res.read()
+            return res.status, dict(res.headers), json.loads(text) if text else None
+    except urllib.error.HTTPError as e:
+        text = e.read()
+        try:
+            return e.code, dict(e.headers), json.loads(text) if text else None
+        except ValueError:
+            return e.code, dict(e.headers), None
+
+
+class Server:
+    def __init__(self, database_url, port, log):
+        self.base = f"http://127.0.0.1:{port}"
+        self.env = dict(os.environ, COSELL_DATABASE_URL=database_url, COSELL_JWT_SECRET=SECRET, COSELL_LOG="warn",
+                        COSELL_BIND=f"127.0.0.1:{port}", COSELL_WORKERS="2")
+        self.log = log
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen([SERVER, "serve"], env=self.env, stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if http(self.base, "GET", "/healthz")[0] == 200:
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        sys.exit("the server did not start")
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+    def admin(self, *args):
+        subprocess.run([SERVER, "admin", *args], env=self.env, check=True, capture_output=True)
+
+
+def enrol(base):
+    mpn = str(uuid.uuid4().int % 9_000_000_000 + 1_000_000_000)
+    email = f"owner-{mpn}@faults.example"
+    status, _, body = http(base, "POST", "/v1/accounts", body={
+        "organization": {"name": "Faults", "mpn_id": mpn, "country": "US"},
+        "owner": {"email": email, "display_name": "Owner", "password": PASSWORD}})
+    assert status == 201, body
+    return mpn, login(base, email)
+
+
+def login(base, email):
+    status, _, body = http(base, "POST", "/v1/auth/token", body={"email": email, "password": PASSWORD})
+    assert status == 200, body
+    return body["access_token"]
+
+
+SECTIONS = {
+    "setup": {"listing_option": "contact_me"},
+    "properties": {"categories": ["analytics"], "standard_contract": True},
+    "listing": {"summary": "S", "description": "D", "privacy_policy_url": "https://x.example/p",
+                "support_contact": {"name": "S", "email": "s@x.example", "url": "https://x.example/s"},
+                "engineering_contact": {"name": "E", "email": "e@x.example"}},
+}
+
+
+def offers(base, token, mpn, count, complete=False):
+    status, _, profile = http(base, "POST", "/v1/publisher-profiles", token, {
+        "publisher_id": f"p{uuid.uuid4().hex[:12]}", "display_name": "P", "mpn_id": mpn, "contact_name": "C",
+        "contact_email": "c@x.example", "website": "https://x.example"})
+    assert status == 201, profile
+    ids = []
+    for i in range(count):
+        status, _, offer = http(base, "POST", "/v1/offers", token, {
+            "publisher_profile_id": profile["id"], "offer_alias": f"o{i}", "name": f"Offer {i}", "offer_type": "saas"})
+        assert status == 201, offer
+        if complete:
+            http(base, "PATCH", f"/v1/offers/{offer['id']}", token, SECTIONS)
+        ids.append(offer["id"])
+    return ids
+
+
+def history(base, token, offer_id):
+    actions, cursor = [], None
+    while True:
+        path = f"/v1/offers/{offer_id}/history?limit=100" + (f"&cursor={cursor}" if cursor else "")
+        status, _, page = http(base, "GET", path, token)
+        assert status == 200, page
+        actions += [e["action"] for e in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return actions
+
+
+def two_processes(work):
+    url = os.environ.get("FAULTS_POSTGRES_URL")
+    if not url:
+        print("two_processes: FAULTS_POSTGRES_URL is not set, skipped")
+        return
+    schema = f"faults_{uuid.uuid4().hex[:12]}"
+    subprocess.run(["psql", url, "-qc", f"CREATE SCHEMA {schema}"], check=True)
+    sep = "&" if "?" in url else "?"
+    database = f"{url}{sep}options=-csearch_path%3D{schema}"
+    log = open(os.path.join(work, "two.log"), "w")
+    a = Server(database, 18381, log).start()
+    b = Server(database, 18382, log).start()
+    try:
+        mpn, token = enrol(a.base)
+        a.admin("create-staff", "--email", "rev@faults.example", "--display-name", "R", "--role", "reviewer",
+                "--password", PASSWORD)
+        reviewer = login(b.base, "rev@faults.example")
+        [offer] = offers(a.base, token, mpn, 1, complete=True)
+        bases = [a.base, b.base]
+        with futures.ThreadPoolExecutor(20) as pool:
+            published = list(pool.map(lambda i: http(bases[i % 2], "POST", f"/v1/offers/{offer}/publish", token)[0], range(20)))
+        check(published.count(201) == 1 and published.count(409) == 19, f"two processes, publish: {published}")
+        status, _, subs = http(a.base, "GET", f"/v1/offers/{offer}/submissions", token)
+        http(b.base, "POST", f"/v1/submissions/{subs['items'][0]['id']}/certify", reviewer, {"result": "passed"})
+        with futures.ThreadPoolExecutor(20) as pool:
+            lived = list(pool.map(lambda i: http(bases[i % 2], "POST", f"/v1/offers/{offer}/go-live", token)[0], range(20)))
+        check(lived.count(200) == 1 and lived.count(409) == 19, f"two processes, go-live: {lived}")
+        actions = history(a.base, token, offer)
+        check(actions.count("offer.went_live") == 1 and actions.count("offer.published") == 1, f"two processes, audit: {actions}")
+        _, headers, _ = http(a.base, "GET", f"/v1/offers/{offer}", token)
+        etag = headers["etag"]
+        with futures.ThreadPoolExecutor(20) as pool:
+            patched = list(pool.map(lambda i: http(bases[i % 2], "PATCH", f"/v1/offers/{offer}", token, {"name": f"N{i}"},
+                                                   headers={"If-Match": etag})[0], range(20)))
+        check(patched.count(200) == 1 and patched.count(412) == 19, f"two processes, PATCH with one If-Match: {patched}")
+        key = {"Idempotency-Key": "one-key-two-processes"}
+        body = {"category": "general", "subject": "Once", "description": "Sent to both processes"}
+        with futures.ThreadPoolExecutor(10) as pool:
+            answers = list(pool.map(lambda i: http(bases[i % 2], "POST", "/v1/support-tickets", token, body, headers=key), range(10)))
+        created = {a_[2]["id"] for a_ in answers if a_[0] == 201}
+        statuses = [a_[0] for a_ in answers]
+        check(len(created) == 1 and all(s in (201, 409) for s in statuses), f"two processes, one Idempotency-Key: {statuses}")
+        status, _, tickets = http(b.base, "GET", "/v1/support-tickets", token)
+        check(len(tickets["items"]) == 1, f"two processes, one Idempotency-Key created {len(tickets['items'])} tickets")
+    finally:
+        a.stop()
+        b.stop()
+        quiet = dict(os.environ, PGOPTIONS="--client-min-messages=warning")
+        subprocess.run(["psql", url, "-qc", f"DROP SCHEMA {schema} CASCADE"], check=False, env=quiet)
+    print("two_processes: done")
+
+
+def crash(work):
+    database = f"sqlite://{work}/crash.db"
+    log = open(os.path.join(work, "crash.log"), "w")
+    server = Server(database, 18383, log).start()
+    mpn, token = enrol(server.base)
+    ids = offers(server.base, token, mpn, 8)
+    answered = {"tickets": [], "patches": {i: 0 for i in ids}}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def writer(n):
+        i = 0
+        while not stop.is_set():
+            i += 1
+            try:
+                if i % 2:
+                    status, _, body = http(server.base, "POST", "/v1/support-tickets", token,
+                                           {"category": "general", "subject": f"w{n}-{i}", "description": "load"})
+                    if status == 201:
+                        with lock:
+                            answered["tickets"].append(body["id"])
+                else:
+                    offer = ids[(n + i) % len(ids)]
+                    status, _, _ = http(server.base, "PATCH", f"/v1/offers/{offer}", token, {"name": f"w{n}-{i}"})
+                    if status == 200:
+                        with lock:
+                            answered["patches"][offer] += 1
+            except OSError:
+                return
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(3)
+    server.kill()
+    stop.set()
+    for t in threads:
+        t.join()
+    server = Server(database, 18383, log).start()
+    try:
+        tickets = answered["tickets"]
+        missing = [t for t in tickets if http(server.base, "GET", f"/v1/support-tickets/{t}", token)[0] != 200]
+        check(not missing, f"crash: {len(missing)} of {len(tickets)} answered tickets are missing")
+        for offer, count in answered["patches"].items():
+            _, _, body = http(server.base, "GET", f"/v1/offers/{offer}", token)
+            edits = history(server.base, token, offer).count("offer.updated")
+            check(body["status"] == "draft", f"crash: offer {offer} is {body['status']}")
+            # Every committed edit bumped the version once and recorded one event; answered ones are among them.
+            check(body["version"] - 1 >= count, f"crash: offer {offer} lost answered edits ({body['version'] - 1} < {count})")
+            check(edits == body["version"] - 1, f"crash: offer {offer} has {edits} edit events for {body['version'] - 1} edits")
+        print(f"crash: done ({len(tickets)} tickets and {sum(answered['patches'].values())} edits answered before kill -9)")
+    finally:
+        server.stop()
+
+
+def soak(work):
+    seconds = float(os.environ.get("FAULTS_SOAK_SECONDS", "60"))
+    log = open(os.path.join(work, "soak.log"), "w")
+    server = Server(f"sqlite://{work}/soak.db", 18384, log).start()
+    mpn, token = enrol(server.base)
+    ids = offers(server.base, token, mpn, 10)
+    counts, bad = {}, []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker(n, write):
+        i = 0
+        while time.monotonic() < deadline:
+            i += 1
+            offer = ids[(n + i) % len(ids)]
+            if write:
+                status, headers, _ = http(server.base, "PATCH", f"/v1/offers/{offer}", token, {"name": f"s{n}-{i}"})
+            else:
+                status, headers, _ = http(server.base, "GET", f"/v1/offers/{offer}", token)
+            with lock:
+                counts[status] = counts.get(status, 0) + 1
+                if status >= 500 and not (status == 503 and headers.get("Retry-After")):
+                    bad.append(status)
+
+    threads = [threading.Thread(target=worker, args=(n, n < 4)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    server.stop()
+    log.close()
+    locked = open(os.path.join(work, "soak.log")).read().count("database is locked")
+    check(not bad, f"soak: 5xx other than 503 with Retry-After: {bad[:10]}")
+    check(locked == 0 or counts.get(503, 0) > 0, "soak: 'database is locked' reached the log without a 503")
+    print(f"soak: done ({sum(counts.values())} requests in {seconds:.0f} s: {counts})")
+
+
+def limits(work):
+    log = open(os.path.join(work, "limits.log"), "w")
+    server = Server(f"sqlite://{work}/limits.db", 18385, log).start()
+    try:
+        mpn, token = enrol(server.base)
+        [offer] = offers(server.base, token, mpn, 1)
+        cases = [
+            ("10 MB body", lambda: http(server.base, "POST", "/v1/publisher-profiles", token,
+                                        raw=b'{"display_name": "' + b"x" * (10 * 1024 * 1024) + b'"}'), (413,)),
+            ("10,000-deep JSON", lambda: http(server.base, "PATCH", f"/v1/offers/{offer}", token,
+                                              raw=b"[" * 10000 + b"]" * 10000), (400,)),
+            ("100,000-element array", lambda: http(server.base, "PATCH", f"/v1/offers/{offer}", token,
+                                                   raw=b'{"properties": {"categories": [' + b",".join([b"0"] * 100000) + b"]}}"), (400, 422)),
+            ("limit=1000000", lambda: http(server.base, "GET", "/v1/offers?limit=1000000", token), (400,)),
+        ]
+        for name, call, expected in cases:
+            try:
+                status = call()[0]
+            except (OSError, urllib.error.URLError) as e:
+                status = f"connection error {e}"
+            check(status in expected, f"limits: {name} answered {status}, expected {expected}")
+        # A header flood: far more header bytes than the server buffers.
+        with socket.create_connection(("127.0.0.1", 18385), timeout=10) as s:
+            request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-Flood-%d: %s\r\n" % (i, b"y" * 1000) for i in range(200)) + b"\r\n"
+            try:
+                s.sendall(request)
+                reply = s.recv(200)
+            except OSError:
+                reply = b""
+        status_line = reply.split(b"\r\n", 1)[0].decode(errors="replace")
+        check(reply == b"" or " 431 " in status_line or " 400 " in status_line, f"limits: header flood answered {status_line!r}")
+        started = time.monotonic()
+        status = http(server.base, "GET", "/healthz")[0]
+        elapsed = time.monotonic() - started
+        check(status == 200 and elapsed < 1, f"limits: /healthz afterwards {status} in {elapsed:.2f} s")
+        print(f"limits: done (header flood answered {status_line or 'by closing the connection'!r})")
+    finally:
+        server.stop()
+
+
+def main():
+    parts = sys.argv[1:] or ["two_processes", "crash", "soak", "limits"]
+    work = tempfile.mkdtemp(prefix="cosell-faults-")
+    for part in parts:
+        print(f"{part}: running", flush=True)
+        globals()[part](work)
+    if failures:
+        print(f"{len(failures)} failed")
+        sys.exit(1)
+    print("all fault tests passed")
+
+
+if __name__ == "__main__":
+    main()
