@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RELEASE = os.path.join(ROOT, "target", "release")
+RELEASE = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release")
 SERVER = os.path.join(RELEASE, "cosell")
 BASELINE = os.path.join(RELEASE, "cosell-bench-baseline")
 STORAGE = os.path.join(RELEASE, "cosell-storage-limit")

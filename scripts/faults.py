@@ -27,7 +27,7 @@ import urllib.request
 import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVER = os.path.join(ROOT, "target", "debug", "cosell")
+SERVER = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "debug", "cosell")
 SECRET = "faults-secret-that-is-at-least-32-bytes-long"
 PASSWORD = "faults password 1"
 failures = []

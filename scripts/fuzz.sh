@@ -56,7 +56,7 @@ else
 fi
 export COSELL_JWT_SECRET=${COSELL_JWT_SECRET:-fuzzing-secret-that-is-at-least-32-bytes}
 export COSELL_BIND=127.0.0.1:$PORT COSELL_LOG=warn
-./target/debug/cosell serve > "$work/server.log" 2>&1 &
+"${CARGO_TARGET_DIR:-target}/debug/cosell" serve > "$work/server.log" 2>&1 &
 server=$!
 cleanup() {
   kill $server 2>/dev/null || true
