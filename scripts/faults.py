@@ -310,6 +310,9 @@ def limits(work):
             except (OSError, urllib.error.URLError) as e:
                 status = f"connection error {e}"
             check(status in expected, f"limits: {name} answered {status}, expected {expected}")
+        # A 16 KiB token header is still a token the server reads, and refuses.
+        status, headers, body = http(server.base, "GET", "/v1/users/me", "x" * (16 * 1024))
+        check(status == 401 and (body or {}).get("code") == "unauthenticated", f"limits: a 16 KiB token answered {status}")
         # A header flood: far more header bytes than the server buffers.
         with socket.create_connection(("127.0.0.1", 18385), timeout=10) as s:
             request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-Flood-%d: %s\r\n" % (i, b"y" * 1000) for i in range(200)) + b"\r\n"

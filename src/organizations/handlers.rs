@@ -56,8 +56,8 @@ pub async fn update_organization(
     if_match: IfMatch,
     body: Body<UpdateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = caller.own_organization()?.to_string();
     caller.require(Capability::UpdateOrganization)?;
+    let id = caller.own_organization()?.to_string();
     let input = body.into_inner();
     let org = db::write(&state.pool, move |conn| {
         retry_on_stale(conn, |conn| {

@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod attacks;
 mod conventions;
+mod matrix;
 mod migrations;
 mod offers;
 mod openapi;

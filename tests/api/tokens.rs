@@ -67,6 +67,20 @@ async fn forged_expired_and_foreign_tokens_are_refused(app: TestApp) {
             ),
         ),
         ("two parts", format!("{}.{}", parts[0], parts[1])),
+        ("four parts", format!("{good}.{}", parts[2])),
+        (
+            "a 16 KiB header",
+            format!(
+                "{}.{}.{}",
+                b64(&json!({"alg": "HS256", "typ": "JWT", "pad": "x".repeat(16 * 1024)})),
+                parts[1],
+                parts[2]
+            ),
+        ),
+        (
+            "alg NONE",
+            format!("{}.{}.", b64(&json!({"alg": "NONE", "typ": "JWT"})), parts[1]),
+        ),
         ("garbage", "not-a-token".into()),
     ];
     for (name, token) in cases {

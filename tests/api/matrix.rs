@@ -1,0 +1,351 @@
+//! DOMAIN.md's capability table written once as data and run for every role (owner, manager,
+//! developer, support, reviewer, anonymous) against every authenticated operation of the
+//! OpenAPI document. Each call gets a fresh object in a state where the action is possible, so
+//! the answer depends on the role alone: 2xx when the table allows it, 403 when it does not (404
+//! where an answer is about the caller's own organization and staff have none), 401 without a token.
+
+use actix_web::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{Member, Org, TestApp};
+use crate::offers::{complete_sections, draft, live_offer, publisher};
+use crate::on_both;
+use cosell::auth::roles::Role;
+
+on_both!(every_role_gets_what_the_capability_table_gives_on_every_operation);
+
+const ALL: &[&str] = &["owner", "manager", "developer", "support", "reviewer"];
+const PARTNERS: &[&str] = &["owner", "manager", "developer"];
+const OWNER_MANAGER: &[&str] = &["owner", "manager"];
+const AUDIT: &[&str] = &["owner", "manager", "support", "reviewer"];
+const SUPPORT: &[&str] = &["support"];
+const REVIEWER: &[&str] = &["reviewer"];
+const COMMENTERS: &[&str] = &["owner", "manager", "developer", "support"];
+
+/// Who may call each operation: the capability table of DOMAIN.md, by operation id.
+fn allowed(operation_id: &str) -> &'static [&'static str] {
+    match operation_id {
+        "get_organization"
+        | "create_offer"
+        | "update_offer"
+        | "delete_offer"
+        | "publish_offer"
+        | "cancel_offer_publish"
+        | "go_live_offer"
+        | "merge_solution"
+        | "withdraw_solution_merge"
+        | "migrate_solution"
+        | "discard_solution"
+        | "undo_solution_discard"
+        | "create_support_ticket"
+        | "close_support_ticket"
+        | "reopen_support_ticket" => PARTNERS,
+        "update_organization"
+        | "invite_user"
+        | "update_user"
+        | "delete_user"
+        | "create_publisher_profile"
+        | "update_publisher_profile"
+        | "delete_publisher_profile"
+        | "stop_offer_distribution"
+        | "cancel_support_ticket" => OWNER_MANAGER,
+        "list_audit_events" | "list_offer_history" => AUDIT,
+        "import_solutions" | "assign_support_ticket" | "request_support_ticket_info" | "resolve_support_ticket" => {
+            SUPPORT
+        }
+        "certify_submission" => REVIEWER,
+        "add_support_ticket_comment" => COMMENTERS,
+        "get_current_user"
+        | "list_users"
+        | "get_user"
+        | "list_publisher_profiles"
+        | "get_publisher_profile"
+        | "list_offers"
+        | "get_offer"
+        | "get_offer_readiness"
+        | "list_offer_submissions"
+        | "list_submissions"
+        | "get_submission"
+        | "list_solutions"
+        | "get_solution"
+        | "list_support_tickets"
+        | "get_support_ticket"
+        | "list_support_ticket_comments" => ALL,
+        other => panic!("{other} is not in the capability table; add it"),
+    }
+}
+
+struct World {
+    org: Org,
+    members: Vec<(&'static str, Member)>,
+}
+
+impl World {
+    fn token(&self, role: &str) -> &str {
+        &self.members.iter().find(|(r, _)| *r == role).unwrap().1.token
+    }
+}
+
+/// A request that the table's roles can make succeed: fresh objects for every call.
+async fn prepare(app: &TestApp, w: &World, operation_id: &str) -> (String, Option<Value>) {
+    let owner = w.token("owner");
+    let support = w.members.iter().find(|(r, _)| *r == "support").unwrap().1.clone();
+    let reviewer = w.members.iter().find(|(r, _)| *r == "reviewer").unwrap().1.clone();
+    let offer_in = |state: &'static str| async move {
+        let id = draft(app, &w.org, "saas").await;
+        app.patch(&format!("/v1/offers/{id}"))
+            .bearer(owner)
+            .json(&complete_sections())
+            .send()
+            .await;
+        if state != "draft" {
+            let submission = app.post(&format!("/v1/offers/{id}/publish")).bearer(owner).send().await;
+            if state == "preview" {
+                let certify = format!("/v1/submissions/{}/certify", submission.body["id"].as_str().unwrap());
+                app.post(&certify)
+                    .bearer(w.token("reviewer"))
+                    .json(&json!({"result": "passed"}))
+                    .send()
+                    .await;
+            }
+            return (id, submission.body["id"].as_str().unwrap().to_owned());
+        }
+        (id, String::new())
+    };
+    let solution = || crate::solutions::solution(app, &w.org, &support);
+    let ticket = |by: &'static str| async move {
+        let res = app
+            .post("/v1/support-tickets")
+            .bearer(w.token(by))
+            .json(&json!({"category": "general", "subject": "Hello", "description": "Question"}))
+            .send()
+            .await;
+        res.body["id"].as_str().unwrap().to_owned()
+    };
+    let resolved_ticket = || async {
+        let id = ticket("owner").await;
+        let path = format!("/v1/support-tickets/{id}/resolve");
+        app.post(&path)
+            .bearer(&support.token)
+            .json(&json!({"resolution": "answered"}))
+            .send()
+            .await;
+        id
+    };
+    let developer = || app.member(&w.org, "developer");
+    let unique = || Uuid::now_v7().simple().to_string()[20..].to_owned();
+    match operation_id {
+        "get_organization" => ("/v1/organization".into(), None),
+        "update_organization" => ("/v1/organization".into(), Some(json!({"name": "Renamed"}))),
+        "get_current_user" => ("/v1/users/me".into(), None),
+        "list_users" => ("/v1/users".into(), None),
+        "invite_user" => (
+            "/v1/users".into(),
+            Some(json!({"email": format!("{}@matrix.example", unique()), "display_name": "I", "role": "developer"})),
+        ),
+        "get_user" => (format!("/v1/users/{}", w.org.owner.id), None),
+        "update_user" => (
+            format!("/v1/users/{}", developer().await.id),
+            Some(json!({"role": "manager"})),
+        ),
+        "delete_user" => (format!("/v1/users/{}", developer().await.id), None),
+        "list_publisher_profiles" => ("/v1/publisher-profiles".into(), None),
+        "create_publisher_profile" => (
+            "/v1/publisher-profiles".into(),
+            Some(json!({
+            "publisher_id": format!("p{}", unique()), "display_name": "P", "mpn_id": w.org.mpn_id,
+            "contact_name": "C", "contact_email": "c@matrix.example", "website": "https://matrix.example"})),
+        ),
+        "get_publisher_profile" => (format!("/v1/publisher-profiles/{}", publisher(app, &w.org).await), None),
+        "update_publisher_profile" => (
+            format!("/v1/publisher-profiles/{}", publisher(app, &w.org).await),
+            Some(json!({"display_name": "Q"})),
+        ),
+        "delete_publisher_profile" => (format!("/v1/publisher-profiles/{}", publisher(app, &w.org).await), None),
+        "list_offers" => ("/v1/offers".into(), None),
+        "create_offer" => (
+            "/v1/offers".into(),
+            Some(
+                json!({"publisher_profile_id": publisher(app, &w.org).await, "offer_alias": "m", "name": "M", "offer_type": "saas"}),
+            ),
+        ),
+        "get_offer"
+        | "get_offer_readiness"
+        | "list_offer_history"
+        | "list_offer_submissions"
+        | "update_offer"
+        | "delete_offer"
+        | "publish_offer" => {
+            let (id, _) = offer_in("draft").await;
+            let suffix = match operation_id {
+                "get_offer_readiness" => "/readiness",
+                "list_offer_history" => "/history",
+                "list_offer_submissions" => "/submissions",
+                "publish_offer" => "/publish",
+                _ => "",
+            };
+            let body = (operation_id == "update_offer").then(|| json!({"name": "Edited"}));
+            (format!("/v1/offers/{id}{suffix}"), body)
+        }
+        "cancel_offer_publish" => (
+            format!("/v1/offers/{}/cancel-publish", offer_in("certification").await.0),
+            None,
+        ),
+        "go_live_offer" => (format!("/v1/offers/{}/go-live", offer_in("preview").await.0), None),
+        "stop_offer_distribution" => (
+            format!(
+                "/v1/offers/{}/stop-distribution",
+                live_offer(app, &w.org, &reviewer).await
+            ),
+            Some(json!({"confirm": true})),
+        ),
+        "list_submissions" => ("/v1/submissions".into(), None),
+        "get_submission" => (format!("/v1/submissions/{}", offer_in("certification").await.1), None),
+        "certify_submission" => (
+            format!("/v1/submissions/{}/certify", offer_in("certification").await.1),
+            Some(json!({"result": "passed"})),
+        ),
+        "import_solutions" => (
+            "/v1/solutions/import".into(),
+            Some(json!({"solutions": [crate::solutions::legacy(&w.org.mpn_id, &format!("OCP-{}", unique()))]})),
+        ),
+        "list_solutions" => ("/v1/solutions".into(), None),
+        "get_solution" => (format!("/v1/solutions/{}", solution().await), None),
+        "merge_solution" => (
+            format!("/v1/solutions/{}/merge", solution().await),
+            Some(json!({"listing_url": "https://appsource.microsoft.com/product/x"})),
+        ),
+        "withdraw_solution_merge" => {
+            let id = solution().await;
+            app.post(&format!("/v1/solutions/{id}/merge"))
+                .bearer(owner)
+                .json(&json!({"listing_url": "https://appsource.microsoft.com/x"}))
+                .send()
+                .await;
+            (format!("/v1/solutions/{id}/withdraw-merge"), None)
+        }
+        "migrate_solution" => (
+            format!("/v1/solutions/{}/migrate", solution().await),
+            Some(
+                json!({"offer_type": "saas", "publisher_profile_id": publisher(app, &w.org).await, "offer_alias": format!("m{}", unique())}),
+            ),
+        ),
+        "discard_solution" => (
+            format!("/v1/solutions/{}/discard", solution().await),
+            Some(json!({"confirm": true})),
+        ),
+        "undo_solution_discard" => {
+            let id = solution().await;
+            app.post(&format!("/v1/solutions/{id}/discard"))
+                .bearer(owner)
+                .json(&json!({"confirm": true}))
+                .send()
+                .await;
+            (format!("/v1/solutions/{id}/undo-discard"), None)
+        }
+        "create_support_ticket" => (
+            "/v1/support-tickets".into(),
+            Some(json!({"category": "general", "subject": "S", "description": "D"})),
+        ),
+        "list_support_tickets" => ("/v1/support-tickets".into(), None),
+        "get_support_ticket" => (format!("/v1/support-tickets/{}", ticket("owner").await), None),
+        "list_support_ticket_comments" => (format!("/v1/support-tickets/{}/comments", ticket("owner").await), None),
+        "add_support_ticket_comment" => (
+            format!("/v1/support-tickets/{}/comments", ticket("owner").await),
+            Some(json!({"body": "hi"})),
+        ),
+        "assign_support_ticket" => (format!("/v1/support-tickets/{}/assign", ticket("owner").await), None),
+        "request_support_ticket_info" => (
+            format!("/v1/support-tickets/{}/request-info", ticket("owner").await),
+            Some(json!({"message": "More?"})),
+        ),
+        "resolve_support_ticket" => (
+            format!("/v1/support-tickets/{}/resolve", ticket("owner").await),
+            Some(json!({"resolution": "answered"})),
+        ),
+        "close_support_ticket" => (format!("/v1/support-tickets/{}/close", resolved_ticket().await), None),
+        "reopen_support_ticket" => (format!("/v1/support-tickets/{}/reopen", resolved_ticket().await), None),
+        // Opened by another developer, so only the owner and the manager may cancel it.
+        "cancel_support_ticket" => {
+            let creator = developer().await;
+            let res = app
+                .post("/v1/support-tickets")
+                .bearer(&creator.token)
+                .json(&json!({"category": "general", "subject": "Mine", "description": "Question"}))
+                .send()
+                .await;
+            (
+                format!("/v1/support-tickets/{}/cancel", res.body["id"].as_str().unwrap()),
+                None,
+            )
+        }
+        "list_audit_events" => ("/v1/audit-events".into(), None),
+        other => panic!("no fixture for {other}; add one"),
+    }
+}
+
+async fn every_role_gets_what_the_capability_table_gives_on_every_operation(app: TestApp) {
+    let org = app.enrol().await;
+    let mut members = vec![("owner", org.owner.clone())];
+    for role in ["manager", "developer"] {
+        members.push((role, app.member(&org, role).await));
+    }
+    members.push(("support", app.staff(Role::Support).await));
+    members.push(("reviewer", app.staff(Role::Reviewer).await));
+    let world = World { org, members };
+    let doc: Value = serde_json::from_str(&cosell::app::openapi_json()).unwrap();
+    let mut cells = 0;
+    for (_, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let authenticated = op["security"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s.get("bearer").is_some());
+            if !authenticated {
+                continue;
+            }
+            let id = op["operationId"].as_str().unwrap();
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let roles = allowed(id);
+            let (path, body) = prepare(&app, &world, id).await;
+            let mut anonymous = app.request(method.clone(), &path);
+            if let Some(body) = &body {
+                anonymous = anonymous.json(body);
+            }
+            anonymous
+                .send()
+                .await
+                .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+            for role in ALL {
+                let (path, body) = prepare(&app, &world, id).await;
+                let mut request = app.request(method.clone(), &path).bearer(world.token(role));
+                if let Some(body) = &body {
+                    request = request.json(body);
+                }
+                let res = request.send().await;
+                let at = format!("{method} {path} ({id}) as {role}");
+                if roles.contains(role) {
+                    assert!(
+                        res.status.is_success(),
+                        "{at}: the table allows it, got {} {}",
+                        res.status,
+                        res.body
+                    );
+                } else if id == "get_organization" {
+                    res.problem(StatusCode::NOT_FOUND, "not_found");
+                } else {
+                    assert_eq!(
+                        res.status,
+                        StatusCode::FORBIDDEN,
+                        "{at}: the table forbids it: {}",
+                        res.body
+                    );
+                }
+                cells += 1;
+            }
+        }
+    }
+    assert!(cells >= 5 * 45, "only {cells} cells");
+}
