@@ -210,6 +210,9 @@ impl Application {
         let origins = config.cors_origins.clone();
         let server = HttpServer::new(move || build_app(state.clone(), origins.clone()))
             .workers(config.workers)
+            // Database work runs on the blocking pool; more threads than connections only queue on
+            // the pool and multiply context switches.
+            .worker_max_blocking_threads(config.db_pool_size as usize)
             .listen(listener)?
             .run();
         Ok(Self { server, port })

@@ -69,6 +69,9 @@ pub fn connect(url: &DatabaseUrl, max_size: u32, busy_timeout_ms: u32) -> Result
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(5))
+        // No ping before every checkout (a round trip per request): a broken connection shows as
+        // an error on use, which answers 503, and r2d2 drops connections diesel reports broken.
+        .test_on_check_out(false)
         .connection_customizer(Box::new(SqliteSettings { busy_timeout_ms }))
         .build(ConnectionManager::<DbConn>::new(conn_string))
         .map_err(|e| format!("cannot open the database: {e}"))
