@@ -16,7 +16,7 @@ use crate::auth::roles::Capability;
 use crate::db::{self, DbConn};
 use crate::enums::parse_stored;
 use crate::error::ApiError;
-use crate::http::body::{Body, EmptyBody, LargeBody};
+use crate::http::body::{Body, EmptyBody, LargeBody, OptionalBody};
 use crate::http::conditional::{IfMatch, created, entity, retry_on_stale};
 use crate::http::pagination::{Page, PageRequest};
 use crate::offers::dto::{LoadedOffer, OfferView};
@@ -498,7 +498,7 @@ pub async fn discard_solution(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: OptionalBodyDiscard,
+    body: OptionalBody<DiscardSolution>,
 ) -> Result<HttpResponse, ApiError> {
     let confirmed = body.0.is_some_and(|b| b.confirm);
     simple_transition(
@@ -512,8 +512,6 @@ pub async fn discard_solution(
     )
     .await
 }
-
-type OptionalBodyDiscard = crate::http::body::OptionalBody<DiscardSolution>;
 
 #[utoipa::path(
     operation_id = "undo_solution_discard",
