@@ -144,6 +144,12 @@ impl ApiError {
         )
         .with_errors(errors)
     }
+    /// 422 for a destructive action sent without `{"confirm": true}`.
+    pub fn confirmation_required() -> Self {
+        Self::unprocessable("confirmation_required", "Send `{\"confirm\": true}` to confirm.").with_errors(vec![
+            FieldIssue::new("#/confirm", "confirmation_required", "must be true"),
+        ])
+    }
     pub fn rate_limited(retry_after: u32) -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,

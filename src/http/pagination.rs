@@ -68,6 +68,21 @@ fn encode_cursor(id: &str) -> String {
     id.to_owned()
 }
 
+/// A comma-separated list filter of enum values (`status=draft,live`), as stored texts.
+pub fn parse_list<T: std::str::FromStr<Err = String> + std::fmt::Display>(
+    raw: Option<&str>,
+    name: &str,
+) -> Result<Vec<String>, ApiError> {
+    let Some(raw) = raw else { return Ok(Vec::new()) };
+    raw.split(',')
+        .map(|v| {
+            v.parse::<T>()
+                .map(|t| t.to_string())
+                .map_err(|e| ApiError::invalid_parameter(format!("`{name}`: {e}.")))
+        })
+        .collect()
+}
+
 impl<T: Serialize> Page<T> {
     /// 200 with the page, and a `Link` to the next one that keeps the request's filters.
     pub fn respond(&self, req: &HttpRequest) -> HttpResponse {

@@ -22,7 +22,7 @@ use crate::enums::parse_stored;
 use crate::error::{ApiError, FieldIssue};
 use crate::http::body::{Body, EmptyBody, OptionalBody, parse_json};
 use crate::http::conditional::{IfMatch, created, entity, retry_on_stale};
-use crate::http::pagination::{Page, PageRequest};
+use crate::http::pagination::{Page, PageRequest, parse_list};
 use crate::http::time;
 use crate::openapi::responses::*;
 use crate::publishers::model::PublisherStatus;
@@ -192,21 +192,6 @@ pub async fn list_offers(
         .map(OfferSummaryView::try_from)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(page.page(items, |o| &o.id, |o| o).respond(&req))
-}
-
-/// A comma-separated filter of enum values (`status=draft,live`).
-pub fn parse_list<T: std::str::FromStr<Err = String> + Copy + std::fmt::Display>(
-    raw: Option<&str>,
-    name: &str,
-) -> Result<Vec<String>, ApiError> {
-    let Some(raw) = raw else { return Ok(Vec::new()) };
-    raw.split(',')
-        .map(|v| {
-            v.parse::<T>()
-                .map(|t| t.to_string())
-                .map_err(|e| ApiError::invalid_parameter(format!("`{name}`: {e}.")))
-        })
-        .collect()
 }
 
 #[utoipa::path(
@@ -778,7 +763,7 @@ pub async fn stop_offer_distribution(
                 OfferStatus::Draft,
             )?;
             if !confirmed {
-                return Err(confirmation_required());
+                return Err(ApiError::confirmation_required());
             }
             let changes = OfferStateChanges {
                 status: Some(next.as_str().to_owned()),
@@ -804,12 +789,6 @@ pub async fn stop_offer_distribution(
     .await?;
     let version = offer.row.version;
     Ok(entity(StatusCode::OK, &offer.view(role)?, version))
-}
-
-pub fn confirmation_required() -> ApiError {
-    ApiError::unprocessable("confirmation_required", "Send `{\"confirm\": true}` to confirm.").with_errors(vec![
-        FieldIssue::new("#/confirm", "confirmation_required", "must be true"),
-    ])
 }
 
 /// The content a submission freezes.

@@ -9,7 +9,7 @@ use super::dto::{
     Certification, CertificationFeedback, CertificationResult, CertifySubmission, ListSubmissionsQuery, LoadedOffer,
     PageQuery, Step, StepName, StepState, SubmissionView,
 };
-use super::handlers::{ENTITY, parse_list, snapshot, visible_offer};
+use super::handlers::{ENTITY, snapshot, visible_offer};
 use super::lifecycle::{self, Verdict};
 use super::model::{OfferStateChanges, Submission, SubmissionChanges, SubmissionState};
 use super::repo::{self, SubmissionFilter};
@@ -22,6 +22,7 @@ use crate::enums::parse_stored;
 use crate::error::{ApiError, FieldIssue};
 use crate::http::body::Body;
 use crate::http::conditional::{IfMatch, entity, retry_on_stale};
+use crate::http::pagination::parse_list;
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::time::{self, Timestamp};
 use crate::openapi::responses::*;

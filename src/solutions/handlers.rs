@@ -18,9 +18,10 @@ use crate::enums::parse_stored;
 use crate::error::ApiError;
 use crate::http::body::{Body, EmptyBody, LargeBody, OptionalBody};
 use crate::http::conditional::{IfMatch, created, entity, retry_on_stale};
+use crate::http::pagination::parse_list;
 use crate::http::pagination::{Page, PageRequest};
 use crate::offers::dto::{LoadedOffer, OfferView};
-use crate::offers::handlers::{check_publisher, confirmation_required, new_offer, parse_list};
+use crate::offers::handlers::{check_publisher, new_offer};
 use crate::offers::model::{OfferStatus, Origin};
 use crate::offers::sections::{CoSell, Listing};
 use crate::openapi::responses::*;
@@ -563,7 +564,7 @@ async fn simple_transition(
             let solution = visible_solution(conn, &caller, &id)?;
             let next = decide(&solution, action, &caller, &if_match)?;
             if confirmed == Some(false) {
-                return Err(confirmation_required());
+                return Err(ApiError::confirmation_required());
             }
             transition(
                 conn,
