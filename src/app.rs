@@ -18,6 +18,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::error::ApiError;
+use crate::http::render_cache::RenderCache;
 use crate::http::{context, fallback, idempotency};
 use crate::openapi::ApiDoc;
 use crate::service::Document;
@@ -28,60 +29,82 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub login_limiter: LoginLimiter,
     pub auto_certify: bool,
+    /// Rendered offers, per offer, role and version.
+    pub offer_views: RenderCache,
 }
 
-/// Every `/v1` route. Registration order matters where paths overlap (`/users/me` before `/users/{id}`).
+/// Every `/v1` route. Routes sharing a first segment live in a scope of their own, so a request
+/// is matched against its own group's patterns only. Registration order matters where paths
+/// overlap (`/users/me` before `/users/{id}`).
 fn v1_routes(cfg: &mut ServiceConfig) {
     cfg.service(accounts::handlers::create_account)
         .service(accounts::handlers::create_token)
         .service(accounts::handlers::accept_invitation)
         .service(organizations::handlers::get_organization)
         .service(organizations::handlers::update_organization)
-        .service(users::handlers::get_current_user)
-        .service(users::handlers::list_users)
-        .service(users::handlers::invite_user)
-        .service(users::handlers::get_user)
-        .service(users::handlers::update_user)
-        .service(users::handlers::delete_user)
-        .service(publishers::handlers::list_publisher_profiles)
-        .service(publishers::handlers::create_publisher_profile)
-        .service(publishers::handlers::get_publisher_profile)
-        .service(publishers::handlers::update_publisher_profile)
-        .service(publishers::handlers::delete_publisher_profile)
-        .service(offers::handlers::list_offers)
-        .service(offers::handlers::create_offer)
-        .service(offers::handlers::get_offer)
-        .service(offers::handlers::update_offer)
-        .service(offers::handlers::delete_offer)
-        .service(offers::handlers::get_offer_readiness)
-        .service(offers::handlers::list_offer_history)
-        .service(offers::handlers::publish_offer)
-        .service(offers::handlers::cancel_offer_publish)
-        .service(offers::handlers::go_live_offer)
-        .service(offers::handlers::stop_offer_distribution)
-        .service(offers::submissions::list_offer_submissions)
-        .service(offers::submissions::list_submissions)
-        .service(offers::submissions::get_submission)
-        .service(offers::submissions::certify_submission)
-        .service(solutions::handlers::import_solutions)
-        .service(solutions::handlers::list_solutions)
-        .service(solutions::handlers::get_solution)
-        .service(solutions::handlers::merge_solution)
-        .service(solutions::handlers::withdraw_solution_merge)
-        .service(solutions::handlers::migrate_solution)
-        .service(solutions::handlers::discard_solution)
-        .service(solutions::handlers::undo_solution_discard)
-        .service(tickets::handlers::create_support_ticket)
-        .service(tickets::handlers::list_support_tickets)
-        .service(tickets::handlers::get_support_ticket)
-        .service(tickets::handlers::list_support_ticket_comments)
-        .service(tickets::handlers::add_support_ticket_comment)
-        .service(tickets::handlers::assign_support_ticket)
-        .service(tickets::handlers::request_support_ticket_info)
-        .service(tickets::handlers::resolve_support_ticket)
-        .service(tickets::handlers::close_support_ticket)
-        .service(tickets::handlers::reopen_support_ticket)
-        .service(tickets::handlers::cancel_support_ticket)
+        .service(
+            scope::scope("/users")
+                .service(users::handlers::get_current_user)
+                .service(users::handlers::list_users)
+                .service(users::handlers::invite_user)
+                .service(users::handlers::get_user)
+                .service(users::handlers::update_user)
+                .service(users::handlers::delete_user),
+        )
+        .service(
+            scope::scope("/publisher-profiles")
+                .service(publishers::handlers::list_publisher_profiles)
+                .service(publishers::handlers::create_publisher_profile)
+                .service(publishers::handlers::get_publisher_profile)
+                .service(publishers::handlers::update_publisher_profile)
+                .service(publishers::handlers::delete_publisher_profile),
+        )
+        .service(
+            scope::scope("/offers")
+                .service(offers::handlers::list_offers)
+                .service(offers::handlers::create_offer)
+                .service(offers::handlers::get_offer)
+                .service(offers::handlers::update_offer)
+                .service(offers::handlers::delete_offer)
+                .service(offers::handlers::get_offer_readiness)
+                .service(offers::handlers::list_offer_history)
+                .service(offers::handlers::publish_offer)
+                .service(offers::handlers::cancel_offer_publish)
+                .service(offers::handlers::go_live_offer)
+                .service(offers::handlers::stop_offer_distribution)
+                .service(offers::submissions::list_offer_submissions),
+        )
+        .service(
+            scope::scope("/submissions")
+                .service(offers::submissions::list_submissions)
+                .service(offers::submissions::get_submission)
+                .service(offers::submissions::certify_submission),
+        )
+        .service(
+            scope::scope("/solutions")
+                .service(solutions::handlers::import_solutions)
+                .service(solutions::handlers::list_solutions)
+                .service(solutions::handlers::get_solution)
+                .service(solutions::handlers::merge_solution)
+                .service(solutions::handlers::withdraw_solution_merge)
+                .service(solutions::handlers::migrate_solution)
+                .service(solutions::handlers::discard_solution)
+                .service(solutions::handlers::undo_solution_discard),
+        )
+        .service(
+            scope::scope("/support-tickets")
+                .service(tickets::handlers::create_support_ticket)
+                .service(tickets::handlers::list_support_tickets)
+                .service(tickets::handlers::get_support_ticket)
+                .service(tickets::handlers::list_support_ticket_comments)
+                .service(tickets::handlers::add_support_ticket_comment)
+                .service(tickets::handlers::assign_support_ticket)
+                .service(tickets::handlers::request_support_ticket_info)
+                .service(tickets::handlers::resolve_support_ticket)
+                .service(tickets::handlers::close_support_ticket)
+                .service(tickets::handlers::reopen_support_ticket)
+                .service(tickets::handlers::cancel_support_ticket),
+        )
         .service(audit::handlers::list_audit_events);
 }
 
@@ -262,6 +285,7 @@ impl AppState {
             tokens: TokenKeys::hs256(&secret.0, config.token_ttl_seconds),
             login_limiter: LoginLimiter::default(),
             auto_certify: config.auto_certify,
+            offer_views: RenderCache::new(config.render_cache_mib as usize * 1024 * 1024),
         })
     }
 }

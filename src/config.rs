@@ -87,6 +87,8 @@ pub struct Config {
     pub workers: usize,
     /// Certify every submission at once (demos); off by default.
     pub auto_certify: bool,
+    /// Memory for rendered answers kept per version (`GET /v1/offers/{id}`); 0 turns it off.
+    pub render_cache_mib: u32,
 }
 
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -163,6 +165,8 @@ impl Config {
         let default_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as u32;
         let workers = parse_number(get("COSELL_WORKERS"), default_workers, 1..=256)
             .map_err(|e| named("COSELL_WORKERS", e))? as usize;
+        let render_cache_mib = parse_number(get("COSELL_RENDER_CACHE_MIB"), 8, 0..=4096)
+            .map_err(|e| named("COSELL_RENDER_CACHE_MIB", e))?;
 
         let auto_certify = match get("COSELL_AUTO_CERTIFY")
             .as_deref()
@@ -191,6 +195,7 @@ impl Config {
             db_pool_size,
             sqlite_busy_timeout_ms,
             workers,
+            render_cache_mib,
         })
     }
 }

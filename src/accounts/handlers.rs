@@ -118,7 +118,7 @@ pub async fn create_token(state: web::Data<AppState>, body: Body<TokenRequest>) 
     let email = crate::validate::normalize_email(&input.email);
     state.login_limiter.check(&email).map_err(ApiError::rate_limited)?;
     let lookup = email.clone();
-    let user = db::run(&state.pool, move |conn| users::find_by_email(conn, &lookup)).await?;
+    let user = db::read(&state.pool, move |conn| users::find_by_email(conn, &lookup)).await?;
     let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let verified = passwords::verify_blocking(input.password, stored_hash).await?;
     let user = match user {

@@ -40,7 +40,7 @@ pub async fn list_audit_events(
     };
     let scope = caller.organization_scope();
     let fetch_page = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::read(&state.pool, move |conn| {
         repo::list(conn, scope.as_deref(), &filter, &fetch_page)
     })
     .await?;

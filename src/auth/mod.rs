@@ -98,21 +98,23 @@ impl FromRequest for Caller {
             let token = token.ok_or_else(|| ApiError::unauthenticated("Send `Authorization: Bearer <token>`."))?;
             let claims = state.tokens.verify(&token)?;
             let user_id = Uuid::parse_str(&claims.sub).map_err(|_| invalid_token())?;
-            let user = db::run(&state.pool, move |conn| users::find_active(conn, &user_id.to_string())).await?;
-            let user = user.ok_or_else(invalid_token)?;
+            let identity = db::read(&state.pool, move |conn| {
+                users::find_active_identity(conn, &user_id.to_string())
+            })
+            .await?;
+            let (organization_id, role) = identity.ok_or_else(invalid_token)?;
             // A token minted for another organization (the user was moved) is not honoured.
-            if claims.org != user.organization_id {
+            if claims.org != organization_id {
                 return Err(invalid_token());
             }
             Ok(Caller {
                 id: user_id,
-                organization_id: user
-                    .organization_id
+                organization_id: organization_id
                     .as_deref()
                     .map(Uuid::parse_str)
                     .transpose()
                     .map_err(|_| invalid_token())?,
-                role: crate::enums::parse_stored(&user.role)?,
+                role: crate::enums::parse_stored(&role)?,
             })
         })
     }

@@ -5,6 +5,7 @@ use std::future::{Ready, ready};
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 
@@ -84,6 +85,14 @@ pub fn entity<T: Serialize>(status: StatusCode, body: &T, version: i64) -> HttpR
     HttpResponse::build(status)
         .insert_header((header::ETAG, etag(version)))
         .json(body)
+}
+
+/// Like [`entity`], with a body already rendered as JSON.
+pub fn rendered_entity(status: StatusCode, body: Bytes, version: i64) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, etag(version)))
+        .insert_header(header::ContentType::json())
+        .body(body)
 }
 
 /// 201 with `Location` and `ETag`.

@@ -1,5 +1,5 @@
 //! The HTTP conventions every endpoint shares: request context, bodies, pagination, conditional
-//! requests, idempotency, and the answers for unknown routes.
+//! requests, idempotency, rendered answers kept per version, and the answers for unknown routes.
 
 pub mod body;
 pub mod conditional;
@@ -8,4 +8,5 @@ pub mod fallback;
 pub mod idempotency;
 pub mod metrics;
 pub mod pagination;
+pub mod render_cache;
 pub mod time;

@@ -1,4 +1,5 @@
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -21,7 +22,7 @@ use crate::db::{self, DbConn};
 use crate::enums::parse_stored;
 use crate::error::{ApiError, FieldIssue};
 use crate::http::body::{Body, EmptyBody, OptionalBody, parse_json};
-use crate::http::conditional::{IfMatch, created, entity, retry_on_stale};
+use crate::http::conditional::{IfMatch, created, entity, rendered_entity, retry_on_stale};
 use crate::http::pagination::{Page, PageRequest, parse_list};
 use crate::http::time;
 use crate::openapi::responses::*;
@@ -44,7 +45,7 @@ pub const ENTITY: &str = "offer";
     ),
     security(("bearer" = []))
 )]
-#[post("/offers")]
+#[post("")]
 pub async fn create_offer(
     caller: Caller,
     state: web::Data<AppState>,
@@ -162,7 +163,7 @@ pub fn new_offer(
     ),
     security(("bearer" = []))
 )]
-#[get("/offers")]
+#[get("")]
 pub async fn list_offers(
     caller: Caller,
     state: web::Data<AppState>,
@@ -183,7 +184,7 @@ pub async fn list_offers(
     }
     let scope = caller.organization_scope();
     let fetch = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::read(&state.pool, move |conn| {
         repo::list(conn, scope.as_deref(), &filter, &fetch)
     })
     .await?;
@@ -204,17 +205,30 @@ pub async fn list_offers(
     ),
     security(("bearer" = []))
 )]
-#[get("/offers/{id}")]
+#[get("/{id}")]
 pub async fn get_offer(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().to_string();
-    let role = caller.role;
-    let offer = db::run(&state.pool, move |conn| visible_offer(conn, &caller, &id)).await?;
-    let version = offer.row.version;
-    Ok(entity(StatusCode::OK, &offer.view(role)?, version))
+    let id = id.into_inner();
+    let views = state.clone();
+    let (body, version) = db::read(&state.pool, move |conn| {
+        let key = id.to_string();
+        // The version is read on every request; a kept rendering of exactly it is reused.
+        let (_, version) = caller.visible(repo::find_stamp(conn, &key)?, |(organization, _)| organization)?;
+        if let Some(body) = views.offer_views.get(id, caller.role, version) {
+            return Ok((body, version));
+        }
+        let offer = visible_offer(conn, &caller, &key)?;
+        let version = offer.row.version;
+        let body =
+            Bytes::from(serde_json::to_vec(&offer.view(caller.role)?).map_err(|e| ApiError::internal(e.to_string()))?);
+        views.offer_views.put(id, caller.role, version, body.clone());
+        Ok((body, version))
+    })
+    .await?;
+    Ok(rendered_entity(StatusCode::OK, body, version))
 }
 
 /// The offer if the caller may see it; 404 otherwise.
@@ -242,7 +256,7 @@ from `specific_partners` to `no_partners` needs support (409 `csp_change_require
     ),
     security(("bearer" = []))
 )]
-#[patch("/offers/{id}")]
+#[patch("/{id}")]
 pub async fn update_offer(
     caller: Caller,
     state: web::Data<AppState>,
@@ -409,7 +423,7 @@ Deleting a draft migrated from a legacy solution returns the solution to `pendin
     ),
     security(("bearer" = []))
 )]
-#[delete("/offers/{id}")]
+#[delete("/{id}")]
 pub async fn delete_offer(
     caller: Caller,
     state: web::Data<AppState>,
@@ -479,14 +493,14 @@ fn allowed(offer: &LoadedOffer, caller: &Caller) -> Vec<String> {
     ),
     security(("bearer" = []))
 )]
-#[get("/offers/{id}/readiness")]
+#[get("/{id}/readiness")]
 pub async fn get_offer_readiness(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
-    let offer = db::run(&state.pool, move |conn| visible_offer(conn, &caller, &id)).await?;
+    let offer = db::read(&state.pool, move |conn| visible_offer(conn, &caller, &id)).await?;
     Ok(HttpResponse::Ok().json(sections::readiness(offer.offer_type, &offer.sections)))
 }
 
@@ -502,7 +516,7 @@ pub async fn get_offer_readiness(
     ),
     security(("bearer" = []))
 )]
-#[get("/offers/{id}/history")]
+#[get("/{id}/history")]
 pub async fn list_offer_history(
     caller: Caller,
     state: web::Data<AppState>,
@@ -513,7 +527,7 @@ pub async fn list_offer_history(
     let id = id.into_inner().to_string();
     let page = PageRequest::parse(query.limit, query.cursor)?;
     let fetch = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::read(&state.pool, move |conn| {
         visible_offer(conn, &caller, &id)?;
         caller.require(Capability::ReadAuditLog)?;
         let filter = audit::repo::Filter {
@@ -546,7 +560,7 @@ created); a submission already in progress → 409 `submission_in_progress`. Hon
     ),
     security(("bearer" = []))
 )]
-#[post("/offers/{id}/publish")]
+#[post("/{id}/publish")]
 pub async fn publish_offer(
     caller: Caller,
     state: web::Data<AppState>,
@@ -611,7 +625,7 @@ pub async fn publish_offer(
     ),
     security(("bearer" = []))
 )]
-#[post("/offers/{id}/cancel-publish")]
+#[post("/{id}/cancel-publish")]
 pub async fn cancel_offer_publish(
     caller: Caller,
     state: web::Data<AppState>,
@@ -671,7 +685,7 @@ An offer migrated from a legacy solution inherits the solution's co-sell status,
     ),
     security(("bearer" = []))
 )]
-#[post("/offers/{id}/go-live")]
+#[post("/{id}/go-live")]
 pub async fn go_live_offer(
     caller: Caller,
     state: web::Data<AppState>,
@@ -741,7 +755,7 @@ pub async fn go_live_offer(
     ),
     security(("bearer" = []))
 )]
-#[post("/offers/{id}/stop-distribution")]
+#[post("/{id}/stop-distribution")]
 pub async fn stop_offer_distribution(
     caller: Caller,
     state: web::Data<AppState>,

@@ -28,6 +28,15 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<Offer>, ApiError> {
         .optional()?)
 }
 
+/// The offer's organization and version, without its content.
+pub fn find_stamp(conn: &mut DbConn, id: &str) -> Result<Option<(String, i64)>, ApiError> {
+    Ok(offers::table
+        .find(id)
+        .select((offers::organization_id, offers::version))
+        .first(conn)
+        .optional()?)
+}
+
 pub fn insert(conn: &mut DbConn, offer: &Offer) -> Result<(), ApiError> {
     diesel::insert_into(offers::table)
         .values(offer)

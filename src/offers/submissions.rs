@@ -228,7 +228,7 @@ pub fn complete(conn: &mut DbConn, submission: &Submission) -> Result<(), ApiErr
     ),
     security(("bearer" = []))
 )]
-#[get("/offers/{id}/submissions")]
+#[get("/{id}/submissions")]
 pub async fn list_offer_submissions(
     caller: Caller,
     state: web::Data<AppState>,
@@ -240,7 +240,7 @@ pub async fn list_offer_submissions(
     let page = PageRequest::parse(query.limit, query.cursor)?;
     let fetch = page.clone();
     let role = caller.role;
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::read(&state.pool, move |conn| {
         visible_offer(conn, &caller, &id)?;
         repo::list_submissions(
             conn,
@@ -271,7 +271,7 @@ pub async fn list_offer_submissions(
     ),
     security(("bearer" = []))
 )]
-#[get("/submissions")]
+#[get("")]
 pub async fn list_submissions(
     caller: Caller,
     state: web::Data<AppState>,
@@ -288,7 +288,7 @@ pub async fn list_submissions(
     let scope = caller.organization_scope();
     let role = caller.role;
     let fetch = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::read(&state.pool, move |conn| {
         repo::list_submissions(conn, scope.as_deref(), &filter, &fetch)
     })
     .await?;
@@ -309,7 +309,7 @@ pub async fn list_submissions(
     ),
     security(("bearer" = []))
 )]
-#[get("/submissions/{id}")]
+#[get("/{id}")]
 pub async fn get_submission(
     caller: Caller,
     state: web::Data<AppState>,
@@ -317,7 +317,7 @@ pub async fn get_submission(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
     let role = caller.role;
-    let submission = db::run(&state.pool, move |conn| visible_submission(conn, &caller, &id)).await?;
+    let submission = db::read(&state.pool, move |conn| visible_submission(conn, &caller, &id)).await?;
     let version = submission.version;
     Ok(entity(
         StatusCode::OK,
@@ -349,7 +349,7 @@ the partner sees the feedback; publishing again starts a new submission. Honours
     ),
     security(("bearer" = []))
 )]
-#[post("/submissions/{id}/certify")]
+#[post("/{id}/certify")]
 pub async fn certify_submission(
     caller: Caller,
     state: web::Data<AppState>,

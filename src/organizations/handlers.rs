@@ -28,7 +28,7 @@ use crate::openapi::responses::*;
 #[get("/organization")]
 pub async fn get_organization(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let id = caller.own_organization()?.to_string();
-    let org = db::run(&state.pool, move |conn| repo::find(conn, &id))
+    let org = db::read(&state.pool, move |conn| repo::find(conn, &id))
         .await?
         .ok_or_else(ApiError::not_found)?;
     let version = org.version;

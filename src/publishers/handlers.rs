@@ -30,7 +30,7 @@ const ENTITY: &str = "publisher_profile";
     ),
     security(("bearer" = []))
 )]
-#[get("/publisher-profiles")]
+#[get("")]
 pub async fn list_publisher_profiles(
     caller: Caller,
     state: web::Data<AppState>,
@@ -45,7 +45,7 @@ pub async fn list_publisher_profiles(
     };
     let scope = caller.organization_scope();
     let fetch = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::read(&state.pool, move |conn| {
         repo::list(conn, scope.as_deref(), &filter, &fetch)
     })
     .await?;
@@ -70,7 +70,7 @@ pub async fn list_publisher_profiles(
     ),
     security(("bearer" = []))
 )]
-#[post("/publisher-profiles")]
+#[post("")]
 pub async fn create_publisher_profile(
     caller: Caller,
     state: web::Data<AppState>,
@@ -134,14 +134,14 @@ pub async fn create_publisher_profile(
     ),
     security(("bearer" = []))
 )]
-#[get("/publisher-profiles/{id}")]
+#[get("/{id}")]
 pub async fn get_publisher_profile(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
-    let profile = db::run(&state.pool, move |conn| visible_profile(conn, &caller, &id)).await?;
+    let profile = db::read(&state.pool, move |conn| visible_profile(conn, &caller, &id)).await?;
     let version = profile.version;
     Ok(entity(
         StatusCode::OK,
@@ -166,7 +166,7 @@ pub async fn get_publisher_profile(
     ),
     security(("bearer" = []))
 )]
-#[patch("/publisher-profiles/{id}")]
+#[patch("/{id}")]
 pub async fn update_publisher_profile(
     caller: Caller,
     state: web::Data<AppState>,
@@ -225,7 +225,7 @@ The `publisher_id` stays reserved forever.",
     ),
     security(("bearer" = []))
 )]
-#[delete("/publisher-profiles/{id}")]
+#[delete("/{id}")]
 pub async fn delete_publisher_profile(
     caller: Caller,
     state: web::Data<AppState>,

@@ -44,7 +44,7 @@ Up to 1,000 entries (bodies up to 8 MiB), in one transaction. The migration stat
     ),
     security(("bearer" = []))
 )]
-#[post("/solutions/import")]
+#[post("/import")]
 pub async fn import_solutions(
     caller: Caller,
     state: web::Data<AppState>,
@@ -69,7 +69,7 @@ pub async fn import_solutions(
     ),
     security(("bearer" = []))
 )]
-#[get("/solutions")]
+#[get("")]
 pub async fn list_solutions(
     caller: Caller,
     state: web::Data<AppState>,
@@ -86,7 +86,7 @@ pub async fn list_solutions(
     let scope = caller.organization_scope();
     let role = caller.role;
     let fetch = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::read(&state.pool, move |conn| {
         repo::list(conn, scope.as_deref(), &filter, &fetch)
     })
     .await?;
@@ -107,7 +107,7 @@ pub async fn list_solutions(
     ),
     security(("bearer" = []))
 )]
-#[get("/solutions/{id}")]
+#[get("/{id}")]
 pub async fn get_solution(
     caller: Caller,
     state: web::Data<AppState>,
@@ -115,7 +115,7 @@ pub async fn get_solution(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
     let role = caller.role;
-    let solution = db::run(&state.pool, move |conn| visible_solution(conn, &caller, &id)).await?;
+    let solution = db::read(&state.pool, move |conn| visible_solution(conn, &caller, &id)).await?;
     let version = solution.version;
     Ok(entity(StatusCode::OK, &SolutionView::build(solution, role)?, version))
 }
@@ -190,7 +190,7 @@ ticket for support and returns it; the solution becomes `merge_requested`. Honou
     ),
     security(("bearer" = []))
 )]
-#[post("/solutions/{id}/merge")]
+#[post("/{id}/merge")]
 pub async fn merge_solution(
     caller: Caller,
     state: web::Data<AppState>,
@@ -319,7 +319,7 @@ fn check_listing_url(raw: &str) -> Result<(), ApiError> {
     ),
     security(("bearer" = []))
 )]
-#[post("/solutions/{id}/withdraw-merge")]
+#[post("/{id}/withdraw-merge")]
 pub async fn withdraw_solution_merge(
     caller: Caller,
     state: web::Data<AppState>,
@@ -392,7 +392,7 @@ incentives and referral pipeline. Honours `If-Match` (the solution's ETag).",
     ),
     security(("bearer" = []))
 )]
-#[post("/solutions/{id}/migrate")]
+#[post("/{id}/migrate")]
 pub async fn migrate_solution(
     caller: Caller,
     state: web::Data<AppState>,
@@ -493,7 +493,7 @@ fn truncate_at_word(text: &str, max: usize) -> String {
     ),
     security(("bearer" = []))
 )]
-#[post("/solutions/{id}/discard")]
+#[post("/{id}/discard")]
 pub async fn discard_solution(
     caller: Caller,
     state: web::Data<AppState>,
@@ -527,7 +527,7 @@ pub async fn discard_solution(
     ),
     security(("bearer" = []))
 )]
-#[post("/solutions/{id}/undo-discard")]
+#[post("/{id}/undo-discard")]
 pub async fn undo_solution_discard(
     caller: Caller,
     state: web::Data<AppState>,

@@ -94,7 +94,7 @@ on Friday, Saturday or Sunday is due on Tuesday). Merge requests are opened with
     ),
     security(("bearer" = []))
 )]
-#[post("/support-tickets")]
+#[post("")]
 pub async fn create_support_ticket(
     caller: Caller,
     state: web::Data<AppState>,
@@ -160,7 +160,7 @@ pub async fn create_support_ticket(
     ),
     security(("bearer" = []))
 )]
-#[get("/support-tickets")]
+#[get("")]
 pub async fn list_support_tickets(
     caller: Caller,
     state: web::Data<AppState>,
@@ -179,7 +179,7 @@ pub async fn list_support_tickets(
     let scope = caller.organization_scope();
     let fetch = page.clone();
     let include_internal = caller.role.is_staff();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::read(&state.pool, move |conn| {
         let tickets = repo::list(conn, scope.as_deref(), &filter, &fetch)?;
         tickets
             .into_iter()
@@ -204,14 +204,14 @@ pub async fn list_support_tickets(
     ),
     security(("bearer" = []))
 )]
-#[get("/support-tickets/{id}")]
+#[get("/{id}")]
 pub async fn get_support_ticket(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
-    let (ticket, caller) = db::run(&state.pool, move |conn| {
+    let (ticket, caller) = db::read(&state.pool, move |conn| {
         visible_ticket(conn, &caller, &id).map(|t| (t, caller))
     })
     .await?;
@@ -226,7 +226,7 @@ async fn respond_with_ticket(
 ) -> Result<HttpResponse, ApiError> {
     let id = ticket.id.clone();
     let include_internal = caller.role.is_staff();
-    let count = db::run(&state.pool, move |conn| {
+    let count = db::read(&state.pool, move |conn| {
         repo::count_comments(conn, &id, include_internal)
     })
     .await?;
@@ -299,7 +299,7 @@ fn first_response(ticket: &Ticket, caller: &Caller) -> Option<Option<chrono::Nai
     ),
     security(("bearer" = []))
 )]
-#[get("/support-tickets/{id}/comments")]
+#[get("/{id}/comments")]
 pub async fn list_support_ticket_comments(
     caller: Caller,
     state: web::Data<AppState>,
@@ -310,7 +310,7 @@ pub async fn list_support_ticket_comments(
     let id = id.into_inner().to_string();
     let page = PageRequest::parse(query.limit, query.cursor)?;
     let fetch = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::read(&state.pool, move |conn| {
         visible_ticket(conn, &caller, &id)?;
         repo::list_comments(conn, &id, caller.role.is_staff(), &fetch)
     })
@@ -337,7 +337,7 @@ awaiting the partner brings it back to `in_progress`; support's first comment on
     ),
     security(("bearer" = []))
 )]
-#[post("/support-tickets/{id}/comments")]
+#[post("/{id}/comments")]
 pub async fn add_support_ticket_comment(
     caller: Caller,
     state: web::Data<AppState>,
@@ -421,7 +421,7 @@ fn add_comment(
     ),
     security(("bearer" = []))
 )]
-#[post("/support-tickets/{id}/assign")]
+#[post("/{id}/assign")]
 pub async fn assign_support_ticket(
     caller: Caller,
     state: web::Data<AppState>,
@@ -483,7 +483,7 @@ pub async fn assign_support_ticket(
     ),
     security(("bearer" = []))
 )]
-#[post("/support-tickets/{id}/request-info")]
+#[post("/{id}/request-info")]
 pub async fn request_support_ticket_info(
     caller: Caller,
     state: web::Data<AppState>,
@@ -535,7 +535,7 @@ the same transaction. Other tickets are `answered` or `duplicate`. Honours `If-M
     ),
     security(("bearer" = []))
 )]
-#[post("/support-tickets/{id}/resolve")]
+#[post("/{id}/resolve")]
 pub async fn resolve_support_ticket(
     caller: Caller,
     state: web::Data<AppState>,
@@ -665,7 +665,7 @@ macro_rules! partner_action {
 
 partner_action!(
     close_support_ticket,
-    "/support-tickets/{id}/close",
+    "/{id}/close",
     TicketAction::Close,
     "support_ticket.closed",
     "Close a resolved ticket",
@@ -673,7 +673,7 @@ partner_action!(
 );
 partner_action!(
     reopen_support_ticket,
-    "/support-tickets/{id}/reopen",
+    "/{id}/reopen",
     TicketAction::Reopen,
     "support_ticket.reopened",
     "Reopen a resolved ticket",
@@ -681,7 +681,7 @@ partner_action!(
 );
 partner_action!(
     cancel_support_ticket,
-    "/support-tickets/{id}/cancel",
+    "/{id}/cancel",
     TicketAction::Cancel,
     "support_ticket.canceled",
     "Cancel a ticket",

@@ -30,10 +30,10 @@ const INVITATION_DAYS: i64 = 7;
     ),
     security(("bearer" = []))
 )]
-#[get("/users/me")]
+#[get("/me")]
 pub async fn get_current_user(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let id = caller.id.to_string();
-    let user = db::run(&state.pool, move |conn| repo::find(conn, &id))
+    let user = db::read(&state.pool, move |conn| repo::find(conn, &id))
         .await?
         .ok_or_else(ApiError::not_found)?;
     let version = user.version;
@@ -51,7 +51,7 @@ pub async fn get_current_user(caller: Caller, state: web::Data<AppState>) -> Res
     ),
     security(("bearer" = []))
 )]
-#[get("/users")]
+#[get("")]
 pub async fn list_users(
     caller: Caller,
     state: web::Data<AppState>,
@@ -67,7 +67,7 @@ pub async fn list_users(
     };
     let scope = caller.organization_scope();
     let fetch = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::read(&state.pool, move |conn| {
         repo::list(conn, scope.as_deref(), &filter, &fetch)
     })
     .await?;
@@ -93,7 +93,7 @@ The answer carries a one-time `invitation_token` for `POST /v1/auth/accept-invit
     ),
     security(("bearer" = []))
 )]
-#[post("/users")]
+#[post("")]
 pub async fn invite_user(
     caller: Caller,
     state: web::Data<AppState>,
@@ -172,14 +172,14 @@ pub async fn invite_user(
     ),
     security(("bearer" = []))
 )]
-#[get("/users/{id}")]
+#[get("/{id}")]
 pub async fn get_user(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_string();
-    let user = db::run(&state.pool, move |conn| visible_user(conn, &caller, &id)).await?;
+    let user = db::read(&state.pool, move |conn| visible_user(conn, &caller, &id)).await?;
     let version = user.version;
     Ok(entity(StatusCode::OK, &UserView::try_from(user)?, version))
 }
@@ -202,7 +202,7 @@ An organization always keeps one active owner (409 `last_owner`). Honours `If-Ma
     ),
     security(("bearer" = []))
 )]
-#[patch("/users/{id}")]
+#[patch("/{id}")]
 pub async fn update_user(
     caller: Caller,
     state: web::Data<AppState>,
@@ -307,7 +307,7 @@ pub async fn update_user(
     ),
     security(("bearer" = []))
 )]
-#[delete("/users/{id}")]
+#[delete("/{id}")]
 pub async fn delete_user(
     caller: Caller,
     state: web::Data<AppState>,

@@ -22,6 +22,16 @@ pub fn find_active(conn: &mut DbConn, id: &str) -> Result<Option<User>, ApiError
         .optional()?)
 }
 
+/// An active user's organization and role: what every authenticated request needs to know.
+pub fn find_active_identity(conn: &mut DbConn, id: &str) -> Result<Option<(Option<String>, String)>, ApiError> {
+    Ok(users::table
+        .find(id)
+        .filter(users::status.eq(UserStatus::Active.as_str()))
+        .select((users::organization_id, users::role))
+        .first(conn)
+        .optional()?)
+}
+
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Option<User>, ApiError> {
     Ok(users::table
         .filter(users::email.eq(email))

@@ -24,6 +24,7 @@ on_both!(
     a_stale_if_match_on_an_action_changes_nothing,
     actions_refuse_members_they_do_not_take,
     an_inherited_status_gives_way_to_a_better_one_earned,
+    a_kept_rendering_serves_only_its_version_and_role,
 );
 
 pub async fn publisher(app: &TestApp, org: &Org) -> String {
@@ -1244,4 +1245,65 @@ async fn an_inherited_status_gives_way_to_a_better_one_earned(app: TestApp) {
         .send()
         .await;
     assert_eq!(standing(&earned.body), (Some("co_sell_ready".into()), Some(false)));
+}
+
+/// `GET /v1/offers/{id}` keeps renderings per role and version; none may outlive its version,
+/// whoever changed the row, nor reach another role or organization.
+async fn a_kept_rendering_serves_only_its_version_and_role(app: TestApp) {
+    use cosell::db::schema::offers;
+    use diesel::prelude::*;
+
+    let org = app.enrol().await;
+    let id = draft(&app, &org, "saas").await;
+    let reviewer = app.staff(Role::Reviewer).await;
+    let path = format!("/v1/offers/{id}");
+    let actions = |body: &Value| body["allowed_actions"].as_array().unwrap().clone();
+
+    let first = app.get(&path).bearer(&org.owner.token).send().await;
+    let again = app.get(&path).bearer(&org.owner.token).send().await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!((again.body.clone(), again.etag()), (first.body.clone(), first.etag()));
+    assert!(actions(&first.body).contains(&json!("edit")), "{}", first.body);
+
+    // Same version, another role: its own actions.
+    let staff = app.get(&path).bearer(&reviewer.token).send().await;
+    assert_eq!(staff.status, StatusCode::OK, "{}", staff.body);
+    assert_eq!(staff.etag(), first.etag());
+    assert!(!actions(&staff.body).contains(&json!("edit")), "{}", staff.body);
+
+    // A change written past this process (as another server would): the next read shows it.
+    let mut conn = app.pool.get().unwrap();
+    diesel::update(offers::table.find(&id))
+        .set((
+            offers::name.eq("Renamed elsewhere"),
+            offers::version.eq(offers::version + 1),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    drop(conn);
+    let after = app.get(&path).bearer(&org.owner.token).send().await;
+    assert_eq!(after.body["name"], "Renamed elsewhere");
+    assert_ne!(after.etag(), first.etag());
+    assert_eq!(after.body["version"], first.body["version"].as_i64().unwrap() + 1);
+
+    // An edit through the API, then a read by the other role.
+    let edited = app
+        .patch(&path)
+        .bearer(&org.owner.token)
+        .header("If-Match", &after.etag())
+        .json(&json!({"name": "Renamed here"}))
+        .send()
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    let staff = app.get(&path).bearer(&reviewer.token).send().await;
+    assert_eq!(staff.body["name"], "Renamed here");
+    assert_eq!(staff.etag(), edited.etag());
+
+    // Another organization is still told the offer does not exist.
+    let other = app.enrol().await;
+    app.get(&path)
+        .bearer(&other.owner.token)
+        .send()
+        .await
+        .problem(StatusCode::NOT_FOUND, "not_found");
 }

@@ -1,0 +1,156 @@
+//! Rendered answers kept per object, the caller's role and the object's version.
+//!
+//! The database stays the only truth: a handler still reads the object's current version on every
+//! request (a narrow primary-key lookup) and uses a kept body only when it was rendered from that
+//! very version, so a change made by any process shows at once. This is sound for objects whose
+//! every write bumps `version` and whose answer depends on nothing but the row and the role.
+//!
+//! Memory is bounded by a byte budget shared by two generations: entries go into the newer one;
+//! when it holds half the budget the older one is dropped and the newer one takes its place. An
+//! entry found in the older generation moves to the newer one, so what is in use stays (an
+//! approximation of least-recently-used with constant work per request).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use actix_web::web::Bytes;
+use uuid::Uuid;
+
+use crate::auth::roles::Role;
+
+/// What an entry costs besides its body: the key, the version and the map's own slot.
+const ENTRY_OVERHEAD: usize = 64;
+
+type Key = (Uuid, Role);
+
+struct Entry {
+    version: i64,
+    body: Bytes,
+}
+
+#[derive(Default)]
+struct Generations {
+    current: HashMap<Key, Entry>,
+    previous: HashMap<Key, Entry>,
+    current_bytes: usize,
+}
+
+impl Generations {
+    /// Adds `entry`; the newer generation never holds more than `half_budget`, so both together
+    /// stay within the budget.
+    fn insert(&mut self, key: Key, entry: Entry, half_budget: usize) {
+        if let Some(replaced) = self.current.remove(&key) {
+            self.current_bytes -= replaced.body.len() + ENTRY_OVERHEAD;
+        }
+        let size = entry.body.len() + ENTRY_OVERHEAD;
+        if self.current_bytes + size > half_budget {
+            self.previous = std::mem::take(&mut self.current);
+            self.current_bytes = 0;
+        }
+        self.current_bytes += size;
+        self.current.insert(key, entry);
+    }
+}
+
+pub struct RenderCache {
+    budget: usize,
+    inner: Mutex<Generations>,
+}
+
+impl RenderCache {
+    /// A cache holding at most about `budget` bytes; 0 keeps nothing.
+    pub fn new(budget: usize) -> Self {
+        Self {
+            budget,
+            inner: Mutex::new(Generations::default()),
+        }
+    }
+
+    /// The body rendered for `role` from `version` of object `id`, if kept.
+    pub fn get(&self, id: Uuid, role: Role, version: i64) -> Option<Bytes> {
+        if self.budget == 0 {
+            return None;
+        }
+        let key = (id, role);
+        let mut generations = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = generations.current.get(&key) {
+            return (entry.version == version).then(|| entry.body.clone());
+        }
+        let entry = generations.previous.remove(&key).filter(|e| e.version == version)?;
+        let body = entry.body.clone();
+        generations.insert(key, entry, self.budget / 2);
+        Some(body)
+    }
+
+    /// Keeps `body`, rendered for `role` from `version` of object `id`. A body larger than a
+    /// tenth of the budget is not kept: it would evict too much.
+    pub fn put(&self, id: Uuid, role: Role, version: i64, body: Bytes) {
+        if body.len() + ENTRY_OVERHEAD > self.budget / 10 {
+            return;
+        }
+        let mut generations = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        generations.insert((id, role), Entry { version, body }, self.budget / 2);
+    }
+
+    /// Bytes held now (bodies and per-entry overhead), for tests and metrics.
+    pub fn held_bytes(&self) -> usize {
+        let generations = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        [&generations.current, &generations.previous]
+            .iter()
+            .flat_map(|g| g.values())
+            .map(|e| e.body.len() + ENTRY_OVERHEAD)
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(n: usize) -> Bytes {
+        Bytes::from(vec![b'x'; n])
+    }
+
+    #[test]
+    fn a_kept_body_serves_only_its_version_and_role() {
+        let cache = RenderCache::new(1 << 20);
+        let id = Uuid::now_v7();
+        cache.put(id, Role::Owner, 3, Bytes::from_static(b"v3"));
+        assert_eq!(cache.get(id, Role::Owner, 3).as_deref(), Some(&b"v3"[..]));
+        assert_eq!(cache.get(id, Role::Owner, 4), None);
+        assert_eq!(cache.get(id, Role::Developer, 3), None);
+        assert_eq!(cache.get(Uuid::now_v7(), Role::Owner, 3), None);
+        cache.put(id, Role::Owner, 4, Bytes::from_static(b"v4"));
+        assert_eq!(cache.get(id, Role::Owner, 3), None);
+        assert_eq!(cache.get(id, Role::Owner, 4).as_deref(), Some(&b"v4"[..]));
+    }
+
+    #[test]
+    fn memory_stays_within_the_budget_and_recent_use_survives() {
+        let budget = 100_000;
+        let cache = RenderCache::new(budget);
+        let hot = Uuid::now_v7();
+        cache.put(hot, Role::Manager, 1, body(1_000));
+        for i in 0..1_000 {
+            cache.put(Uuid::now_v7(), Role::Owner, i, body(1_000));
+            assert!(cache.held_bytes() <= budget, "{} bytes held", cache.held_bytes());
+            // Used all along, the hot entry is never dropped.
+            assert!(
+                cache.get(hot, Role::Manager, 1).is_some(),
+                "hot entry lost after {i} inserts"
+            );
+        }
+    }
+
+    #[test]
+    fn a_zero_budget_keeps_nothing_and_oversized_bodies_are_not_kept() {
+        let id = Uuid::now_v7();
+        let off = RenderCache::new(0);
+        off.put(id, Role::Owner, 1, body(10));
+        assert_eq!(off.get(id, Role::Owner, 1), None);
+        let small = RenderCache::new(10_000);
+        small.put(id, Role::Owner, 1, body(5_000));
+        assert_eq!(small.get(id, Role::Owner, 1), None);
+        assert_eq!(small.held_bytes(), 0);
+    }
+}
