@@ -30,7 +30,9 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     pub auto_certify: bool,
     /// Rendered offers, per offer, role and version.
-    pub offer_views: RenderCache,
+    pub offer_views: RenderCache<(uuid::Uuid, crate::auth::roles::Role)>,
+    /// Rendered offer list items, per offer and version.
+    pub offer_summaries: RenderCache<uuid::Uuid>,
 }
 
 /// Every `/v1` route. Routes sharing a first segment live in a scope of their own, so a request
@@ -285,7 +287,9 @@ impl AppState {
             tokens: TokenKeys::hs256(&secret.0, config.token_ttl_seconds),
             login_limiter: LoginLimiter::default(),
             auto_certify: config.auto_certify,
-            offer_views: RenderCache::new(config.render_cache_mib as usize * 1024 * 1024),
+            // Three quarters for whole offers, a quarter for the much smaller list items.
+            offer_views: RenderCache::new(config.render_cache_mib as usize * 768 * 1024),
+            offer_summaries: RenderCache::new(config.render_cache_mib as usize * 256 * 1024),
         })
     }
 }

@@ -5,6 +5,7 @@
 //! is a valid position, so no cursor can be "forged" into something else.
 
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -88,18 +89,44 @@ impl<T: Serialize> Page<T> {
     pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
         let mut response = HttpResponse::Ok();
         if let Some(cursor) = &self.next_cursor {
-            let mut query: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
-                .into_owned()
-                .filter(|(k, _)| k != "cursor")
-                .collect();
-            query.push(("cursor".into(), cursor.clone()));
-            let encoded = url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(query)
-                .finish();
-            response.insert_header((header::LINK, format!("<{}?{}>; rel=\"next\"", req.path(), encoded)));
+            response.insert_header((header::LINK, next_link(req, cursor)));
         }
         response.json(self)
     }
+}
+
+/// Like [`Page::respond`], for items already rendered as JSON: the same body, byte for byte.
+pub fn respond_rendered(items: &[Bytes], next_cursor: Option<&str>, req: &HttpRequest) -> HttpResponse {
+    let cursor = serde_json::to_string(&next_cursor).unwrap_or_else(|_| "null".into());
+    let mut body = Vec::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + cursor.len() + 32);
+    body.extend_from_slice(b"{\"items\":[");
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(item);
+    }
+    body.extend_from_slice(b"],\"next_cursor\":");
+    body.extend_from_slice(cursor.as_bytes());
+    body.push(b'}');
+    let mut response = HttpResponse::Ok();
+    if let Some(cursor) = next_cursor {
+        response.insert_header((header::LINK, next_link(req, cursor)));
+    }
+    response.insert_header(header::ContentType::json()).body(body)
+}
+
+/// `<path?query>; rel="next"`: the request's own query with `cursor` replaced.
+fn next_link(req: &HttpRequest, cursor: &str) -> String {
+    let mut query: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .filter(|(k, _)| k != "cursor")
+        .collect();
+    query.push(("cursor".into(), cursor.to_owned()));
+    let encoded = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query)
+        .finish();
+    format!("<{}?{}>; rel=\"next\"", req.path(), encoded)
 }
 
 #[cfg(test)]
@@ -127,5 +154,42 @@ mod tests {
         assert_eq!(next.before_id.as_deref(), Some(ids[1].as_str()));
         let last = request.page(ids[..2].to_vec(), |s| s.as_str(), |s| s);
         assert!(last.next_cursor.is_none());
+    }
+
+    #[actix_web::test]
+    async fn a_rendered_page_is_the_serialized_page_byte_for_byte() {
+        let req = actix_web::test::TestRequest::get()
+            .uri("/v1/things?limit=2&status=live")
+            .to_http_request();
+        let items = [
+            serde_json::json!({"id": "a", "n": 1}),
+            serde_json::json!({"id": "b\"", "n": null}),
+        ];
+        let rendered: Vec<Bytes> = items
+            .iter()
+            .map(|i| Bytes::from(serde_json::to_vec(i).unwrap()))
+            .collect();
+        for cursor in [None, Some("0193a7f0-0000-7000-8000-000000000000".to_owned())] {
+            for count in [0, 1, 2] {
+                let page = Page {
+                    items: items[..count].to_vec(),
+                    next_cursor: cursor.clone(),
+                };
+                let direct = page.respond(&req);
+                let assembled = respond_rendered(&rendered[..count], cursor.as_deref(), &req);
+                assert_eq!(
+                    direct.headers().get(header::LINK),
+                    assembled.headers().get(header::LINK)
+                );
+                assert_eq!(
+                    direct.headers().get(header::CONTENT_TYPE),
+                    assembled.headers().get(header::CONTENT_TYPE)
+                );
+                let direct = actix_web::body::to_bytes(direct.into_body()).await.ok();
+                let assembled = actix_web::body::to_bytes(assembled.into_body()).await.ok();
+                assert!(direct.is_some());
+                assert_eq!(direct, assembled);
+            }
+        }
     }
 }

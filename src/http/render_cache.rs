@@ -1,4 +1,5 @@
-//! Rendered answers kept per object, the caller's role and the object's version.
+//! Rendered answers kept per object (and, where the answer depends on it, the caller's role) and
+//! the object's version.
 //!
 //! The database stays the only truth: a handler still reads the object's current version on every
 //! request (a narrow primary-key lookup) and uses a kept body only when it was rendered from that
@@ -11,34 +12,29 @@
 //! approximation of least-recently-used with constant work per request).
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Mutex, PoisonError};
 
 use actix_web::web::Bytes;
-use uuid::Uuid;
-
-use crate::auth::roles::Role;
 
 /// What an entry costs besides its body: the key, the version and the map's own slot.
 const ENTRY_OVERHEAD: usize = 64;
-
-type Key = (Uuid, Role);
 
 struct Entry {
     version: i64,
     body: Bytes,
 }
 
-#[derive(Default)]
-struct Generations {
-    current: HashMap<Key, Entry>,
-    previous: HashMap<Key, Entry>,
+struct Generations<K> {
+    current: HashMap<K, Entry>,
+    previous: HashMap<K, Entry>,
     current_bytes: usize,
 }
 
-impl Generations {
+impl<K: Hash + Eq> Generations<K> {
     /// Adds `entry`; the newer generation never holds more than `half_budget`, so both together
     /// stay within the budget.
-    fn insert(&mut self, key: Key, entry: Entry, half_budget: usize) {
+    fn insert(&mut self, key: K, entry: Entry, half_budget: usize) {
         if let Some(replaced) = self.current.remove(&key) {
             self.current_bytes -= replaced.body.len() + ENTRY_OVERHEAD;
         }
@@ -52,26 +48,30 @@ impl Generations {
     }
 }
 
-pub struct RenderCache {
+/// Keyed by `K`: an object's id, or its id and the caller's role.
+pub struct RenderCache<K> {
     budget: usize,
-    inner: Mutex<Generations>,
+    inner: Mutex<Generations<K>>,
 }
 
-impl RenderCache {
+impl<K: Hash + Eq> RenderCache<K> {
     /// A cache holding at most about `budget` bytes; 0 keeps nothing.
     pub fn new(budget: usize) -> Self {
         Self {
             budget,
-            inner: Mutex::new(Generations::default()),
+            inner: Mutex::new(Generations {
+                current: HashMap::new(),
+                previous: HashMap::new(),
+                current_bytes: 0,
+            }),
         }
     }
 
-    /// The body rendered for `role` from `version` of object `id`, if kept.
-    pub fn get(&self, id: Uuid, role: Role, version: i64) -> Option<Bytes> {
+    /// The body rendered from `version` of the object at `key`, if kept.
+    pub fn get(&self, key: K, version: i64) -> Option<Bytes> {
         if self.budget == 0 {
             return None;
         }
-        let key = (id, role);
         let mut generations = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(entry) = generations.current.get(&key) {
             return (entry.version == version).then(|| entry.body.clone());
@@ -82,14 +82,14 @@ impl RenderCache {
         Some(body)
     }
 
-    /// Keeps `body`, rendered for `role` from `version` of object `id`. A body larger than a
-    /// tenth of the budget is not kept: it would evict too much.
-    pub fn put(&self, id: Uuid, role: Role, version: i64, body: Bytes) {
+    /// Keeps `body`, rendered from `version` of the object at `key`. A body larger than a tenth
+    /// of the budget is not kept: it would evict too much.
+    pub fn put(&self, key: K, version: i64, body: Bytes) {
         if body.len() + ENTRY_OVERHEAD > self.budget / 10 {
             return;
         }
         let mut generations = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        generations.insert((id, role), Entry { version, body }, self.budget / 2);
+        generations.insert(key, Entry { version, body }, self.budget / 2);
     }
 
     /// Bytes held now (bodies and per-entry overhead), for tests and metrics.
@@ -106,6 +106,8 @@ impl RenderCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::roles::Role;
+    use uuid::Uuid;
 
     fn body(n: usize) -> Bytes {
         Bytes::from(vec![b'x'; n])
@@ -115,14 +117,14 @@ mod tests {
     fn a_kept_body_serves_only_its_version_and_role() {
         let cache = RenderCache::new(1 << 20);
         let id = Uuid::now_v7();
-        cache.put(id, Role::Owner, 3, Bytes::from_static(b"v3"));
-        assert_eq!(cache.get(id, Role::Owner, 3).as_deref(), Some(&b"v3"[..]));
-        assert_eq!(cache.get(id, Role::Owner, 4), None);
-        assert_eq!(cache.get(id, Role::Developer, 3), None);
-        assert_eq!(cache.get(Uuid::now_v7(), Role::Owner, 3), None);
-        cache.put(id, Role::Owner, 4, Bytes::from_static(b"v4"));
-        assert_eq!(cache.get(id, Role::Owner, 3), None);
-        assert_eq!(cache.get(id, Role::Owner, 4).as_deref(), Some(&b"v4"[..]));
+        cache.put((id, Role::Owner), 3, Bytes::from_static(b"v3"));
+        assert_eq!(cache.get((id, Role::Owner), 3).as_deref(), Some(&b"v3"[..]));
+        assert_eq!(cache.get((id, Role::Owner), 4), None);
+        assert_eq!(cache.get((id, Role::Developer), 3), None);
+        assert_eq!(cache.get((Uuid::now_v7(), Role::Owner), 3), None);
+        cache.put((id, Role::Owner), 4, Bytes::from_static(b"v4"));
+        assert_eq!(cache.get((id, Role::Owner), 3), None);
+        assert_eq!(cache.get((id, Role::Owner), 4).as_deref(), Some(&b"v4"[..]));
     }
 
     #[test]
@@ -130,13 +132,13 @@ mod tests {
         let budget = 100_000;
         let cache = RenderCache::new(budget);
         let hot = Uuid::now_v7();
-        cache.put(hot, Role::Manager, 1, body(1_000));
+        cache.put((hot, Role::Manager), 1, body(1_000));
         for i in 0..1_000 {
-            cache.put(Uuid::now_v7(), Role::Owner, i, body(1_000));
+            cache.put((Uuid::now_v7(), Role::Owner), i, body(1_000));
             assert!(cache.held_bytes() <= budget, "{} bytes held", cache.held_bytes());
             // Used all along, the hot entry is never dropped.
             assert!(
-                cache.get(hot, Role::Manager, 1).is_some(),
+                cache.get((hot, Role::Manager), 1).is_some(),
                 "hot entry lost after {i} inserts"
             );
         }
@@ -146,11 +148,11 @@ mod tests {
     fn a_zero_budget_keeps_nothing_and_oversized_bodies_are_not_kept() {
         let id = Uuid::now_v7();
         let off = RenderCache::new(0);
-        off.put(id, Role::Owner, 1, body(10));
-        assert_eq!(off.get(id, Role::Owner, 1), None);
+        off.put((id, Role::Owner), 1, body(10));
+        assert_eq!(off.get((id, Role::Owner), 1), None);
         let small = RenderCache::new(10_000);
-        small.put(id, Role::Owner, 1, body(5_000));
-        assert_eq!(small.get(id, Role::Owner, 1), None);
+        small.put((id, Role::Owner), 1, body(5_000));
+        assert_eq!(small.get((id, Role::Owner), 1), None);
         assert_eq!(small.held_bytes(), 0);
     }
 }

@@ -23,7 +23,7 @@ use crate::enums::parse_stored;
 use crate::error::{ApiError, FieldIssue};
 use crate::http::body::{Body, EmptyBody, OptionalBody, parse_json};
 use crate::http::conditional::{IfMatch, created, entity, rendered_entity, retry_on_stale};
-use crate::http::pagination::{Page, PageRequest, parse_list};
+use crate::http::pagination::{Page, PageRequest, parse_list, respond_rendered};
 use crate::http::time;
 use crate::openapi::responses::*;
 use crate::publishers::model::PublisherStatus;
@@ -183,16 +183,46 @@ pub async fn list_offers(
         return Err(ApiError::invalid_parameter("`q` must be at most 200 characters."));
     }
     let scope = caller.organization_scope();
-    let fetch = page.clone();
-    let rows = db::read(&state.pool, move |conn| {
-        repo::list(conn, scope.as_deref(), &filter, &fetch)
+    let cache = state.clone();
+    let (items, next_cursor) = db::read(&state.pool, move |conn| {
+        let stamps = repo::list_stamps(conn, scope.as_deref(), &filter, &page)?;
+        let page = page.page(stamps, |(id, _)| id.as_str(), |stamp| stamp);
+        let summaries = &cache.offer_summaries;
+        let key = |id: &str| Uuid::parse_str(id).ok();
+        let mut items: Vec<Option<Bytes>> = page
+            .items
+            .iter()
+            .map(|(id, version)| key(id).and_then(|k| summaries.get(k, *version)))
+            .collect();
+        let missing: Vec<String> = page
+            .items
+            .iter()
+            .zip(&items)
+            .filter(|(_, kept)| kept.is_none())
+            .map(|((id, _), _)| id.clone())
+            .collect();
+        if !missing.is_empty() {
+            let mut fresh = std::collections::HashMap::new();
+            for row in repo::summaries(conn, &missing)? {
+                let (id, version) = (row.id.clone(), row.version);
+                let view = OfferSummaryView::try_from(row)?;
+                let body = Bytes::from(serde_json::to_vec(&view).map_err(|e| ApiError::internal(e.to_string()))?);
+                if let Some(k) = key(&id) {
+                    summaries.put(k, version, body.clone());
+                }
+                fresh.insert(id, body);
+            }
+            for ((id, _), item) in page.items.iter().zip(items.iter_mut()) {
+                if item.is_none() {
+                    *item = fresh.remove(id);
+                }
+            }
+        }
+        // An offer deleted between the two reads is left out.
+        Ok((items.into_iter().flatten().collect::<Vec<_>>(), page.next_cursor))
     })
     .await?;
-    let items = rows
-        .into_iter()
-        .map(OfferSummaryView::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.page(items, |o| &o.id, |o| o).respond(&req))
+    Ok(respond_rendered(&items, next_cursor.as_deref(), &req))
 }
 
 #[utoipa::path(
@@ -217,14 +247,14 @@ pub async fn get_offer(
         let key = id.to_string();
         // The version is read on every request; a kept rendering of exactly it is reused.
         let (_, version) = caller.visible(repo::find_stamp(conn, &key)?, |(organization, _)| organization)?;
-        if let Some(body) = views.offer_views.get(id, caller.role, version) {
+        if let Some(body) = views.offer_views.get((id, caller.role), version) {
             return Ok((body, version));
         }
         let offer = visible_offer(conn, &caller, &key)?;
         let version = offer.row.version;
         let body =
             Bytes::from(serde_json::to_vec(&offer.view(caller.role)?).map_err(|e| ApiError::internal(e.to_string()))?);
-        views.offer_views.put(id, caller.role, version, body.clone());
+        views.offer_views.put((id, caller.role), version, body.clone());
         Ok((body, version))
     })
     .await?;

@@ -115,13 +115,16 @@ pub struct Filter {
     pub name_contains: Option<String>,
 }
 
-pub fn list(
+/// The ids and versions of one page of offers, newest first (`page.fetch()` rows). Narrow on
+/// purpose: the list answer is assembled from renderings kept per version, and only the rows
+/// whose rendering is not kept are read whole ([`summaries`]).
+pub fn list_stamps(
     conn: &mut DbConn,
     organization_scope: Option<&str>,
     filter: &Filter,
     page: &PageRequest,
-) -> Result<Vec<OfferSummary>, ApiError> {
-    let mut query = offers::table.select(OfferSummary::as_select()).into_boxed();
+) -> Result<Vec<(String, i64)>, ApiError> {
+    let mut query = offers::table.select((offers::id, offers::version)).into_boxed();
     if let Some(org) = organization_scope {
         query = query.filter(offers::organization_id.eq(org.to_owned()));
     }
@@ -145,6 +148,14 @@ pub fn list(
         query = query.filter(offers::id.lt(before.clone()));
     }
     Ok(query.order(offers::id.desc()).limit(page.fetch()).load(conn)?)
+}
+
+/// The list columns of the offers with these ids (those that still exist), in no order.
+pub fn summaries(conn: &mut DbConn, ids: &[String]) -> Result<Vec<OfferSummary>, ApiError> {
+    Ok(offers::table
+        .filter(offers::id.eq_any(ids))
+        .select(OfferSummary::as_select())
+        .load(conn)?)
 }
 
 pub fn find_submission(conn: &mut DbConn, id: &str) -> Result<Option<Submission>, ApiError> {

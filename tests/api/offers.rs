@@ -1247,7 +1247,20 @@ async fn an_inherited_status_gives_way_to_a_better_one_earned(app: TestApp) {
     assert_eq!(standing(&earned.body), (Some("co_sell_ready".into()), Some(false)));
 }
 
-/// `GET /v1/offers/{id}` keeps renderings per role and version; none may outlive its version,
+/// The name and version under which the first page of `/v1/offers` lists offer `id`.
+async fn listed_name(app: &TestApp, token: &str, id: &str) -> Option<(Value, Value)> {
+    let page = app.get("/v1/offers").bearer(token).send().await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let item = page.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == id)
+        .cloned();
+    item.map(|o| (o["name"].clone(), o["version"].clone()))
+}
+
+/// `GET /v1/offers/{id}` and the list keep renderings per role and version; none may outlive its version,
 /// whoever changed the row, nor reach another role or organization.
 async fn a_kept_rendering_serves_only_its_version_and_role(app: TestApp) {
     use cosell::db::schema::offers;
@@ -1264,6 +1277,11 @@ async fn a_kept_rendering_serves_only_its_version_and_role(app: TestApp) {
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
     assert_eq!((again.body.clone(), again.etag()), (first.body.clone(), first.etag()));
     assert!(actions(&first.body).contains(&json!("edit")), "{}", first.body);
+    let version = first.body["version"].clone();
+    assert_eq!(
+        listed_name(&app, &org.owner.token, &id).await,
+        Some((json!("Contoso Analytics"), version.clone()))
+    );
 
     // Same version, another role: its own actions.
     let staff = app.get(&path).bearer(&reviewer.token).send().await;
@@ -1285,6 +1303,10 @@ async fn a_kept_rendering_serves_only_its_version_and_role(app: TestApp) {
     assert_eq!(after.body["name"], "Renamed elsewhere");
     assert_ne!(after.etag(), first.etag());
     assert_eq!(after.body["version"], first.body["version"].as_i64().unwrap() + 1);
+    assert_eq!(
+        listed_name(&app, &org.owner.token, &id).await,
+        Some((json!("Renamed elsewhere"), after.body["version"].clone()))
+    );
 
     // An edit through the API, then a read by the other role.
     let edited = app
@@ -1299,8 +1321,9 @@ async fn a_kept_rendering_serves_only_its_version_and_role(app: TestApp) {
     assert_eq!(staff.body["name"], "Renamed here");
     assert_eq!(staff.etag(), edited.etag());
 
-    // Another organization is still told the offer does not exist.
+    // Another organization is still told the offer does not exist, and does not list it.
     let other = app.enrol().await;
+    assert_eq!(listed_name(&app, &other.owner.token, &id).await, None);
     app.get(&path)
         .bearer(&other.owner.token)
         .send()
