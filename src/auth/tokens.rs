@@ -1,6 +1,9 @@
 //! Access tokens: HS256 JWTs with `exp`, `iss`, `aud` and `sub` required and the algorithm
 //! allow-listed.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -22,14 +25,30 @@ pub struct Claims {
     pub role: String,
     pub iat: i64,
     pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     pub iss: String,
     pub aud: String,
 }
+
+impl Claims {
+    /// Whether the time limits hold at `now` (seconds), with the same leeway as verification.
+    fn current_at(&self, now: i64) -> bool {
+        let leeway = LEEWAY_SECONDS as i64;
+        self.exp >= now - leeway && self.nbf.is_none_or(|nbf| nbf <= now + leeway)
+    }
+}
+
+/// How many verified tokens are remembered before the memory is emptied and starts over.
+const VERIFIED_CAPACITY: usize = 10_000;
 
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Tokens whose signature, algorithm, issuer and audience were checked, with their claims.
+    /// What a verdict on them can still change is only time, which is checked at each use.
+    verified: Mutex<HashMap<String, Arc<Claims>>>,
     pub ttl_seconds: i64,
 }
 
@@ -47,6 +66,7 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            verified: Mutex::new(HashMap::new()),
             ttl_seconds,
         }
     }
@@ -59,6 +79,7 @@ impl TokenKeys {
             role: role.as_str().to_owned(),
             iat: now,
             exp: now + self.ttl_seconds,
+            nbf: None,
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
         };
@@ -67,13 +88,32 @@ impl TokenKeys {
     }
 
     /// Verifies signature, algorithm and claims; every failure is the same 401 to the client.
-    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
+    /// A token seen before is not decoded again: only its time limits are checked.
+    pub fn verify(&self, token: &str) -> Result<Arc<Claims>, ApiError> {
+        let now = Utc::now().timestamp();
+        let known = self.verified().get(token).cloned();
+        if let Some(claims) = known {
+            if claims.current_at(now) {
+                return Ok(claims);
+            }
+            self.verified().remove(token);
+        }
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| Arc::new(data.claims))
             .map_err(|e| {
                 tracing::debug!(error = %e, "token rejected");
                 ApiError::unauthenticated("The access token is missing, expired or invalid.")
-            })
+            })?;
+        let mut verified = self.verified();
+        if verified.len() >= VERIFIED_CAPACITY {
+            verified.clear();
+        }
+        verified.insert(token.to_owned(), claims.clone());
+        Ok(claims)
+    }
+
+    fn verified(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Claims>>> {
+        self.verified.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -107,6 +147,39 @@ mod tests {
         let claims = keys.verify(&token).unwrap();
         assert_eq!(claims.sub, id.to_string());
         assert_eq!(claims.role, "support");
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires() {
+        let keys = TokenKeys::hs256(SECRET, 900);
+        let hs256 = serde_json::json!({"alg": "HS256", "typ": "JWT"});
+        let mut claims = valid_claims();
+        // Expired 29 s ago: within the 30 s leeway for one more second.
+        claims["exp"] = serde_json::json!(Utc::now().timestamp() - 29);
+        let token = sign(hs256, claims, SECRET);
+        assert!(keys.verify(&token).is_ok());
+        assert!(keys.verify(&token).is_ok(), "remembered");
+        std::thread::sleep(std::time::Duration::from_millis(2_100));
+        assert!(keys.verify(&token).is_err(), "a remembered token outlived its expiry");
+    }
+
+    #[test]
+    fn time_limits_are_those_of_verification() {
+        let claims = |exp: i64, nbf: Option<i64>| Claims {
+            sub: String::new(),
+            org: None,
+            role: String::new(),
+            iat: 0,
+            exp,
+            nbf,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+        };
+        let now = 1_000_000;
+        assert!(claims(now - 30, None).current_at(now));
+        assert!(!claims(now - 31, None).current_at(now));
+        assert!(claims(now + 600, Some(now + 30)).current_at(now));
+        assert!(!claims(now + 600, Some(now + 31)).current_at(now));
     }
 
     #[test]

@@ -191,7 +191,7 @@ fn token_subject(req: &ServiceRequest, state: &AppState) -> Option<String> {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(crate::auth::bearer_token)?;
-    state.tokens.verify(token).ok().map(|claims| claims.sub)
+    state.tokens.verify(token).ok().map(|claims| claims.sub.clone())
 }
 
 fn hash_request(req: &actix_web::HttpRequest, body: &[u8]) -> String {
