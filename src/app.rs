@@ -33,6 +33,8 @@ pub struct AppState {
     pub offer_views: RenderCache<(uuid::Uuid, crate::auth::roles::Role)>,
     /// Rendered offer list items, per offer and version.
     pub offer_summaries: RenderCache<uuid::Uuid>,
+    /// SQLite's background checkpointer; it stops with the state.
+    _checkpointer: Option<crate::db::Checkpointer>,
 }
 
 /// Every `/v1` route. Routes sharing a first segment live in a scope of their own, so a request
@@ -290,6 +292,7 @@ impl AppState {
             // Three quarters for whole offers, a quarter for the much smaller list items.
             offer_views: RenderCache::new(config.render_cache_mib as usize * 768 * 1024),
             offer_summaries: RenderCache::new(config.render_cache_mib as usize * 256 * 1024),
+            _checkpointer: crate::db::Checkpointer::start(&config.database_url, config.sqlite_busy_timeout_ms)?,
         })
     }
 }

@@ -41,11 +41,14 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqliteSettings {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
         if let DbConn::Sqlite(conn) = conn {
             // busy_timeout comes first so that even switching to WAL waits for other writers.
+            // Checkpoints are the background checkpointer's job ([`Checkpointer`]); a writer
+            // checkpoints itself only if the log grows past WAL_AUTOCHECKPOINT_PAGES anyway.
             conn.batch_execute(&format!(
                 "PRAGMA busy_timeout = {};
                  PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = NORMAL;
-                 PRAGMA foreign_keys = ON;",
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES};",
                 self.busy_timeout_ms
             ))
             .map_err(diesel::r2d2::Error::QueryError)?;
@@ -92,6 +95,53 @@ fn sqlite_stable_plans() {
     });
 }
 
+/// Pages of write-ahead log after which a committing writer checkpoints by itself: a bound on the
+/// log's size (about 40 MiB) for when the background checkpointer cannot keep up.
+const WAL_AUTOCHECKPOINT_PAGES: u32 = 10_000;
+
+/// How often the background checkpointer copies the write-ahead log into the database.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Copies SQLite's write-ahead log into the database file from a thread of its own, so that
+/// requests that commit never wait for a checkpoint and its fsync. It runs `PASSIVE` checkpoints,
+/// which never wait for readers or writers, and stops when dropped.
+pub struct Checkpointer {
+    running: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Checkpointer {
+    /// Starts the checkpointer for a SQLite database; `None` for PostgreSQL.
+    pub fn start(url: &DatabaseUrl, busy_timeout_ms: u32) -> Result<Option<Self>, String> {
+        let DatabaseUrl::Sqlite(path) = url else {
+            return Ok(None);
+        };
+        let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+            .map_err(|e| format!("cannot open the database for checkpoints: {e}"))?;
+        conn.batch_execute(&format!("PRAGMA busy_timeout = {busy_timeout_ms};"))
+            .map_err(|e| format!("cannot set up the checkpointer: {e}"))?;
+        let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let flag = running.clone();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while flag.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(CHECKPOINT_INTERVAL);
+                    if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
+                        tracing::warn!(error = %e, "background checkpoint failed");
+                    }
+                }
+            })
+            .map_err(|e| format!("cannot start the checkpointer: {e}"))?;
+        Ok(Some(Self { running }))
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.running.store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// Builds the pool for `url`; the SQLite file's folder is created when missing.
 pub fn connect(url: &DatabaseUrl, max_size: u32, busy_timeout_ms: u32) -> Result<DbPool, String> {
     let conn_string = match url {
@@ -136,9 +186,18 @@ pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
     }
 }
 
+/// The one SQLite writer of this process at a time. SQLite admits one writer per database; a
+/// second one would wait in SQLite's busy handler, which polls with sleeps of up to 100 ms,
+/// while waiting here wakes it the moment the first one commits. Other processes still meet
+/// the busy timeout. (A process serving several SQLite databases, as the tests do, lets one of
+/// their writers go at a time.)
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `f` in a transaction that may write. On SQLite it starts as `BEGIN IMMEDIATE`, so the
 /// write lock is taken up front and waits under the busy timeout instead of failing half-way.
 pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    let _writer = matches!(conn, DbConn::Sqlite(_))
+        .then(|| SQLITE_WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     match conn {
         DbConn::Sqlite(lite) => AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?,
         DbConn::Pg(pg) => AnsiTransactionManager::begin_transaction(pg)?,
