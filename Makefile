@@ -27,11 +27,13 @@ fuzz:
 	@if [ -n "$(COSELL_TEST_POSTGRES_URL)" ]; then FUZZ_POSTGRES_URL=$(COSELL_TEST_POSTGRES_URL) scripts/fuzz.sh; fi
 
 # The benchmark (never part of `make test`): release build, seeded database, wrk from the other
-# core; writes docs/performance.md. Needs wrk (installed from Debian's packages when missing).
+# core; writes docs/performance.md. SQLite, then PostgreSQL (BENCH_POSTGRES_URL= skips it). Needs wrk
+# (installed from Debian's packages when missing).
 bench:
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	scripts/ensure-postgres.sh
 	$(CARGO) build --release --workspace
-	python3 bench/run.py
+	BENCH_POSTGRES_URL=$${BENCH_POSTGRES_URL-postgres://postgres@127.0.0.1:5432/postgres} python3 bench/run.py
 
 # What only a real server shows: two processes on one PostgreSQL database, kill -9 during a write
 # load, a SQLite soak (FAULTS_SOAK_SECONDS, default 60) and input limits on a real socket.
