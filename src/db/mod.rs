@@ -249,9 +249,14 @@ where
     T: Send + 'static,
     F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
 {
-    match pool.try_get() {
+    let idle = pool.try_get();
+    match idle {
         Some(mut conn) if matches!(*conn, DbConn::Sqlite(_)) => f(&mut conn),
-        _ => run(pool, f).await,
+        other => {
+            // A PostgreSQL connection goes back to the pool before the blocking pool takes one.
+            drop(other);
+            run(pool, f).await
+        }
     }
 }
 

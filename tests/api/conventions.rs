@@ -11,6 +11,7 @@ on_both!(
     every_answer_carries_a_request_id,
     health_and_readiness_answer,
     a_bad_path_parameter_is_400,
+    concurrent_reads_never_exhaust_the_pool,
 );
 
 async fn malformed_bodies_are_problems_not_plain_text(app: TestApp) {
@@ -229,4 +230,24 @@ async fn a_busy_sqlite_database_answers_503_with_retry_after() {
         .await;
     assert_eq!(after.status, StatusCode::OK);
     assert_eq!(after.body["name"], "Free");
+}
+
+/// Many more concurrent reads than pooled connections (four in tests), in rounds, so that later
+/// rounds find every connection idle: each read holds one connection at a time, so none waits
+/// for the pool's timeout and all answer.
+async fn concurrent_reads_never_exhaust_the_pool(app: TestApp) {
+    let org = app.enrol().await;
+    for round in 0..3 {
+        let started = std::time::Instant::now();
+        let answers =
+            futures_util::future::join_all((0..32).map(|_| app.get("/v1/users/me").bearer(&org.owner.token).send()))
+                .await;
+        for answer in &answers {
+            assert_eq!(answer.status, StatusCode::OK, "round {round}: {}", answer.body);
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "round {round}: reads waited for connections"
+        );
+    }
 }
