@@ -147,6 +147,7 @@ pub fn connect(url: &DatabaseUrl, max_size: u32, busy_timeout_ms: u32) -> Result
     let conn_string = match url {
         DatabaseUrl::Sqlite(path) => {
             sqlite_stable_plans();
+            SQLITE_WRITER_WAIT_MS.fetch_max(busy_timeout_ms, std::sync::atomic::Ordering::Relaxed);
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
@@ -191,13 +192,25 @@ pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
 /// while waiting here wakes it the moment the first one commits. Other processes still meet
 /// the busy timeout. (A process serving several SQLite databases, as the tests do, lets one of
 /// their writers go at a time.)
-static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+static SQLITE_WRITER: parking_lot::Mutex<()> = parking_lot::const_mutex(());
+
+/// How long a writer waits for its turn before the request answers 503: the busy timeout (the
+/// longest configured, should a process open several databases).
+static SQLITE_WRITER_WAIT_MS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 /// Runs `f` in a transaction that may write. On SQLite it starts as `BEGIN IMMEDIATE`, so the
 /// write lock is taken up front and waits under the busy timeout instead of failing half-way.
 pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, ApiError>) -> Result<T, ApiError> {
-    let _writer = matches!(conn, DbConn::Sqlite(_))
-        .then(|| SQLITE_WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    let _writer = match conn {
+        DbConn::Sqlite(_) => {
+            let wait = Duration::from_millis(SQLITE_WRITER_WAIT_MS.load(std::sync::atomic::Ordering::Relaxed).into());
+            Some(SQLITE_WRITER.try_lock_for(wait).ok_or_else(|| {
+                tracing::warn!("the SQLite writer lock stayed taken for the whole busy timeout");
+                ApiError::unavailable()
+            })?)
+        }
+        DbConn::Pg(_) => None,
+    };
     match conn {
         DbConn::Sqlite(lite) => AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?,
         DbConn::Pg(pg) => AnsiTransactionManager::begin_transaction(pg)?,
