@@ -131,8 +131,12 @@ pub fn list_stamps(
     if let Some(org) = &filter.organization_id {
         query = query.filter(offers::organization_id.eq(org.clone()));
     }
-    if !filter.statuses.is_empty() {
-        query = query.filter(offers::status.eq_any(filter.statuses.clone()));
+    // One status is an equality: a statement with `IN (…)` over a list is prepared anew each
+    // time, one with `=` is kept in the statement cache.
+    match filter.statuses.as_slice() {
+        [] => {}
+        [status] => query = query.filter(offers::status.eq(status.clone())),
+        several => query = query.filter(offers::status.eq_any(several.to_vec())),
     }
     if let Some(t) = &filter.offer_type {
         query = query.filter(offers::offer_type.eq(t.clone()));
