@@ -252,11 +252,15 @@ where
     .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
 }
 
-/// Runs read-only work. On SQLite it runs right here, on the async worker: in WAL mode readers
-/// never wait for writers, and an indexed read from the page cache costs a few microseconds, far
-/// less than the hand-off to the blocking pool and back. When no connection is idle it waits on
-/// the blocking pool like [`run`]. PostgreSQL reads, which wait on the network, always go to the
-/// blocking pool. As on PostgreSQL, each statement sees what was committed when it started.
+/// Runs read-only work bounded by an index: lookups by key, and keyset pages over indexed
+/// filters. On SQLite it runs right here, on the async worker: in WAL mode readers never wait
+/// for writers, and such a read from the page cache costs a few microseconds, far less than the
+/// hand-off to the blocking pool and back (about 10 µs on one core, as much as all the rest of a
+/// cached `GET /v1/offers/{id}`). This is the one exception to "diesel off the async workers".
+/// A read that may scan
+/// many rows (a text search) uses [`run`] instead. When no connection is idle this waits on the
+/// blocking pool like [`run`]; PostgreSQL reads, which wait on the network, always go there. As
+/// on PostgreSQL, each statement sees what was committed when it started.
 pub async fn read<T, F>(pool: &DbPool, f: F) -> Result<T, ApiError>
 where
     T: Send + 'static,

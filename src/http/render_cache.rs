@@ -103,6 +103,52 @@ impl<K: Hash + Eq> RenderCache<K> {
     }
 }
 
+impl RenderCache<uuid::Uuid> {
+    /// The bodies of `stamps` (id and version of each object, in order): those kept for that
+    /// version as they are, the others from `render_missing`, which gets their ids and returns
+    /// the id, version and body of each it still finds; those are kept. An object
+    /// `render_missing` no longer finds is left out.
+    pub fn bodies<E>(
+        &self,
+        stamps: &[(String, i64)],
+        render_missing: impl FnOnce(&[String]) -> Result<Vec<(String, i64, Bytes)>, E>,
+    ) -> Result<Vec<Bytes>, E> {
+        let key = |id: &str| uuid::Uuid::parse_str(id).ok();
+        let mut bodies: Vec<Option<Bytes>> = stamps
+            .iter()
+            .map(|(id, version)| key(id).and_then(|k| self.get(k, *version)))
+            .collect();
+        let missing: Vec<String> = stamps
+            .iter()
+            .zip(&bodies)
+            .filter(|(_, kept)| kept.is_none())
+            .map(|((id, _), _)| id.clone())
+            .collect();
+        if !missing.is_empty() {
+            let mut fresh: HashMap<String, Bytes> = HashMap::new();
+            for (id, version, body) in render_missing(&missing)? {
+                if let Some(k) = key(&id) {
+                    self.put(k, version, body.clone());
+                }
+                fresh.insert(id, body);
+            }
+            for ((id, _), body) in stamps.iter().zip(bodies.iter_mut()) {
+                if body.is_none() {
+                    *body = fresh.remove(id);
+                }
+            }
+        }
+        Ok(bodies.into_iter().flatten().collect())
+    }
+}
+
+/// `value` as a JSON body.
+pub fn render<T: serde::Serialize>(value: &T) -> Result<Bytes, crate::error::ApiError> {
+    serde_json::to_vec(value)
+        .map(Bytes::from)
+        .map_err(|e| crate::error::ApiError::internal(format!("cannot render an answer: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +188,44 @@ mod tests {
                 "hot entry lost after {i} inserts"
             );
         }
+    }
+
+    #[test]
+    fn a_page_takes_kept_bodies_and_renders_only_the_others() {
+        let cache = RenderCache::new(1 << 20);
+        let ids: Vec<String> = (0..4).map(|_| Uuid::now_v7().to_string()).collect();
+        let stamps: Vec<(String, i64)> = ids.iter().map(|id| (id.clone(), 1)).collect();
+        cache.put(Uuid::parse_str(&ids[1]).unwrap(), 1, Bytes::from_static(b"kept"));
+        let mut asked = Vec::new();
+        let bodies = cache
+            .bodies(&stamps, |missing| {
+                asked = missing.to_vec();
+                // The last one was deleted meanwhile; the first one moved on to version 2.
+                Ok::<_, ()>(vec![
+                    (ids[0].clone(), 2, Bytes::from_static(b"zero")),
+                    (ids[2].clone(), 1, Bytes::from_static(b"two")),
+                ])
+            })
+            .unwrap();
+        assert_eq!(asked, vec![ids[0].clone(), ids[2].clone(), ids[3].clone()]);
+        assert_eq!(
+            bodies,
+            vec![
+                Bytes::from_static(b"zero"),
+                Bytes::from_static(b"kept"),
+                Bytes::from_static(b"two")
+            ]
+        );
+        // What was rendered is kept under the version it was rendered from.
+        assert_eq!(
+            cache.get(Uuid::parse_str(&ids[0]).unwrap(), 2).as_deref(),
+            Some(&b"zero"[..])
+        );
+        assert_eq!(cache.get(Uuid::parse_str(&ids[0]).unwrap(), 1), None);
+        let again = cache
+            .bodies(&stamps[1..3], |_| Err("nothing should be missing"))
+            .unwrap();
+        assert_eq!(again, vec![Bytes::from_static(b"kept"), Bytes::from_static(b"two")]);
     }
 
     #[test]

@@ -1,5 +1,4 @@
 use actix_web::http::StatusCode;
-use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -24,6 +23,7 @@ use crate::error::{ApiError, FieldIssue};
 use crate::http::body::{Body, EmptyBody, OptionalBody, parse_json};
 use crate::http::conditional::{IfMatch, created, entity, rendered_entity, retry_on_stale};
 use crate::http::pagination::{Page, PageRequest, parse_list, respond_rendered};
+use crate::http::render_cache::render;
 use crate::http::time;
 use crate::openapi::responses::*;
 use crate::publishers::model::PublisherStatus;
@@ -184,44 +184,24 @@ pub async fn list_offers(
     }
     let scope = caller.organization_scope();
     let cache = state.clone();
-    let (items, next_cursor) = db::read(&state.pool, move |conn| {
+    // A text search may scan many rows: it goes to the blocking pool (see `db::read`).
+    let searching = filter.name_contains.is_some();
+    let assemble = move |conn: &mut DbConn| {
         let stamps = repo::list_stamps(conn, scope.as_deref(), &filter, &page)?;
         let page = page.page(stamps, |(id, _)| id.as_str(), |stamp| stamp);
-        let summaries = &cache.offer_summaries;
-        let key = |id: &str| Uuid::parse_str(id).ok();
-        let mut items: Vec<Option<Bytes>> = page
-            .items
-            .iter()
-            .map(|(id, version)| key(id).and_then(|k| summaries.get(k, *version)))
-            .collect();
-        let missing: Vec<String> = page
-            .items
-            .iter()
-            .zip(&items)
-            .filter(|(_, kept)| kept.is_none())
-            .map(|((id, _), _)| id.clone())
-            .collect();
-        if !missing.is_empty() {
-            let mut fresh = std::collections::HashMap::new();
-            for row in repo::summaries(conn, &missing)? {
-                let (id, version) = (row.id.clone(), row.version);
-                let view = OfferSummaryView::try_from(row)?;
-                let body = Bytes::from(serde_json::to_vec(&view).map_err(|e| ApiError::internal(e.to_string()))?);
-                if let Some(k) = key(&id) {
-                    summaries.put(k, version, body.clone());
-                }
-                fresh.insert(id, body);
-            }
-            for ((id, _), item) in page.items.iter().zip(items.iter_mut()) {
-                if item.is_none() {
-                    *item = fresh.remove(id);
-                }
-            }
-        }
-        // An offer deleted between the two reads is left out.
-        Ok((items.into_iter().flatten().collect::<Vec<_>>(), page.next_cursor))
-    })
-    .await?;
+        let items = cache.offer_summaries.bodies(&page.items, |missing| {
+            repo::summaries(conn, missing)?
+                .into_iter()
+                .map(|row| Ok((row.id.clone(), row.version, render(&OfferSummaryView::try_from(row)?)?)))
+                .collect::<Result<Vec<_>, ApiError>>()
+        })?;
+        Ok((items, page.next_cursor))
+    };
+    let (items, next_cursor) = if searching {
+        db::run(&state.pool, assemble).await?
+    } else {
+        db::read(&state.pool, assemble).await?
+    };
     Ok(respond_rendered(&items, next_cursor.as_deref(), &req))
 }
 
@@ -252,8 +232,7 @@ pub async fn get_offer(
         }
         let offer = visible_offer(conn, &caller, &key)?;
         let version = offer.row.version;
-        let body =
-            Bytes::from(serde_json::to_vec(&offer.view(caller.role)?).map_err(|e| ApiError::internal(e.to_string()))?);
+        let body = render(&offer.view(caller.role)?)?;
         views.offer_views.put((id, caller.role), version, body.clone());
         Ok((body, version))
     })
