@@ -26,21 +26,20 @@ pub struct AuditEvent {
 
 /// Appends one event; call it inside the transaction of the change.
 pub fn record(conn: &mut DbConn, actor: Option<&Actor>, event: Event<'_>) -> Result<(), ApiError> {
-    diesel::insert_into(audit_events::table)
-        .values((
-            audit_events::id.eq(Uuid::now_v7().to_string()),
-            audit_events::organization_id.eq(event.organization_id),
-            audit_events::actor_id.eq(actor.map(|a| a.id.as_str())),
-            audit_events::actor_role.eq(actor.map(|a| a.role.as_str())),
-            audit_events::action.eq(event.action),
-            audit_events::entity_type.eq(event.entity_type),
-            audit_events::entity_id.eq(event.entity_id),
-            audit_events::from_state.eq(event.from_state),
-            audit_events::to_state.eq(event.to_state),
-            audit_events::request_id.eq(context::request_id()),
-            audit_events::occurred_at.eq(time::now()),
-        ))
-        .execute(conn)?;
+    let query = diesel::insert_into(audit_events::table).values((
+        audit_events::id.eq(Uuid::now_v7().to_string()),
+        audit_events::organization_id.eq(event.organization_id),
+        audit_events::actor_id.eq(actor.map(|a| a.id.as_str())),
+        audit_events::actor_role.eq(actor.map(|a| a.role.as_str())),
+        audit_events::action.eq(event.action),
+        audit_events::entity_type.eq(event.entity_type),
+        audit_events::entity_id.eq(event.entity_id),
+        audit_events::from_state.eq(event.from_state),
+        audit_events::to_state.eq(event.to_state),
+        audit_events::request_id.eq(context::request_id()),
+        audit_events::occurred_at.eq(time::now()),
+    ));
+    crate::native!(conn, |c| crate::db::Prepared(query).execute(c))?;
     Ok(())
 }
 

@@ -142,6 +142,53 @@ impl Drop for Checkpointer {
     }
 }
 
+/// Runs `$body` with `$c` bound to the backend's own connection (`PgConnection` or
+/// `SqliteConnection`); the body is compiled once for each.
+///
+/// Through [`DbConn`] every execution writes out the statement's SQL text, at least to decide
+/// whether the prepared statement may be cached, before it finds the one it prepared before;
+/// on the backend's own connection a statement whose shape is fixed is found by its type. For
+/// the statements that every request runs.
+#[macro_export]
+macro_rules! native {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// A statement kept prepared on its connection, found again by its SQL text.
+///
+/// diesel prepares every `UPDATE`, and every `INSERT` with an optional value, anew on each
+/// execution: their text can vary with the values (a changeset skips the fields it leaves
+/// alone), so it never keeps them by type. Keyed by their text, keeping them is safe, and a
+/// statement whose text has a few forms keeps one prepared statement per form.
+#[derive(Debug, Clone, Copy)]
+pub struct Prepared<Q>(pub Q);
+
+impl<Q> diesel::query_builder::QueryId for Prepared<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q, DB> diesel::query_builder::QueryFragment<DB> for Prepared<Q>
+where
+    DB: diesel::backend::Backend,
+    Q: diesel::query_builder::QueryFragment<DB>,
+{
+    fn walk_ast<'b>(&'b self, pass: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _backend: &DB) -> diesel::QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+impl<Q, C> RunQueryDsl<C> for Prepared<Q> {}
+
 /// Builds the pool for `url`; the SQLite file's folder is created when missing.
 pub fn connect(url: &DatabaseUrl, max_size: u32, busy_timeout_ms: u32) -> Result<DbPool, String> {
     let conn_string = match url {

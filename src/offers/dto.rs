@@ -5,7 +5,8 @@ use validator::Validate;
 
 use super::lifecycle::{self, OfferAction, OfferFacts};
 use super::model::{
-    CoSellStatus, Offer, OfferStatus, OfferSummary, OfferType, Origin, Storefront, Submission, SubmissionState,
+    CoSellStatus, Offer, OfferContentChanges, OfferStatus, OfferSummary, OfferType, Origin, Storefront, Submission,
+    SubmissionState,
 };
 use super::sections::{self, CoSell, Listing, Plan, Properties, ResellCsp, Sections, Setup};
 use crate::auth::roles::Role;
@@ -13,6 +14,7 @@ use crate::enums::parse_stored;
 use crate::error::ApiError;
 use crate::http::body::non_null;
 use crate::http::time::Timestamp;
+use chrono::NaiveDateTime;
 
 /// The referral pipeline a legacy co-sell solution brings to the offer it becomes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
@@ -125,6 +127,41 @@ impl LoadedOffer {
             sections,
             row,
         })
+    }
+
+    /// The offer after a content edit made at `at` was written: `changes` are the columns the
+    /// edit set, `sections` what they hold, parsed. Mirrors [`super::repo::update_content`].
+    pub fn edited(mut self, changes: OfferContentChanges, sections: Sections, at: NaiveDateTime) -> Self {
+        let OfferContentChanges {
+            name,
+            setup,
+            properties,
+            listing,
+            plans,
+            resell_csp,
+            co_sell,
+        } = changes;
+        let row = &mut self.row;
+        if let Some(name) = name {
+            row.name = name;
+        }
+        for (column, value) in [
+            (&mut row.setup, setup),
+            (&mut row.properties, properties),
+            (&mut row.listing, listing),
+            (&mut row.plans, plans),
+            (&mut row.resell_csp, resell_csp),
+            (&mut row.co_sell, co_sell),
+        ] {
+            if let Some(value) = value {
+                *column = value;
+            }
+        }
+        row.content_revision += 1;
+        row.updated_at = at;
+        row.version += 1;
+        self.sections = sections;
+        self
     }
 
     pub fn facts(&self, status_before_submission: OfferStatus) -> OfferFacts {

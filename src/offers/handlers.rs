@@ -282,8 +282,9 @@ pub async fn update_offer(
         retry_on_stale(conn, |conn| {
             let offer = visible_offer(conn, &caller, &id)?;
             decide(&offer, OfferAction::Edit, &caller, &if_match, OfferStatus::Draft)?;
-            let changes = merge_content(&offer, &raw)?;
-            if !repo::update_content(conn, &id, offer.row.version, &changes)? {
+            let (changes, merged) = merge_content(&offer, &raw)?;
+            let at = time::now();
+            if !repo::update_content(conn, &id, offer.row.version, &changes, at)? {
                 return Err(if_match.stale());
             }
             audit::record(
@@ -291,7 +292,7 @@ pub async fn update_offer(
                 Some(&Actor::from(&caller)),
                 Event::new("offer.updated", ENTITY, &id, Some(&offer.row.organization_id)),
             )?;
-            visible_offer(conn, &caller, &id)
+            Ok(offer.edited(changes, merged, at))
         })
     })
     .await?;
@@ -328,8 +329,9 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
-/// Merges the patch into the offer's sections and validates every resulting value.
-fn merge_content(offer: &LoadedOffer, raw: &Map<String, Value>) -> Result<OfferContentChanges, ApiError> {
+/// Merges the patch into the offer's sections and validates every resulting value: the columns
+/// to write and the sections they hold.
+fn merge_content(offer: &LoadedOffer, raw: &Map<String, Value>) -> Result<(OfferContentChanges, Sections), ApiError> {
     let mut changes = OfferContentChanges::default();
     let mut issues: Vec<FieldIssue> = Vec::new();
     let mut merged = offer.sections.clone();
@@ -389,7 +391,7 @@ fn merge_content(offer: &LoadedOffer, raw: &Map<String, Value>) -> Result<OfferC
             "This offer has been live: narrowing who may resell it needs a support ticket (category csp_change).",
         ));
     }
-    Ok(changes)
+    Ok((changes, merged))
 }
 
 /// Validator issues of a section, below its pointer (the plans array is its own section).

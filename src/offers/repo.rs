@@ -1,11 +1,13 @@
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{Offer, OfferContentChanges, OfferStateChanges, OfferSummary, Submission, SubmissionChanges};
-use crate::db::DbConn;
 use crate::db::schema::{offers, submissions};
+use crate::db::{DbConn, Prepared};
 use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
 use crate::http::time;
+use crate::native;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -21,20 +23,20 @@ pub fn contains_pattern(q: &str) -> String {
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<Offer>, ApiError> {
-    Ok(offers::table
+    // `as_select` is typed by its backend: the query is built in each arm.
+    Ok(native!(conn, |c| offers::table
         .find(id)
         .select(Offer::as_select())
-        .first(conn)
-        .optional()?)
+        .first(c)
+        .optional())?)
 }
 
 /// The offer's organization and version, without its content.
 pub fn find_stamp(conn: &mut DbConn, id: &str) -> Result<Option<(String, i64)>, ApiError> {
-    Ok(offers::table
+    let query = offers::table
         .find(id)
-        .select((offers::organization_id, offers::version))
-        .first(conn)
-        .optional()?)
+        .select((offers::organization_id, offers::version));
+    Ok(native!(conn, |c| query.first(c).optional())?)
 }
 
 pub fn insert(conn: &mut DbConn, offer: &Offer) -> Result<(), ApiError> {
@@ -50,21 +52,22 @@ pub fn insert(conn: &mut DbConn, offer: &Offer) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A content edit: bumps `version` and `content_revision` if the row is still at `expected_version`.
+/// A content edit made at `at`: bumps `version` and `content_revision` if the row is still at
+/// `expected_version`.
 pub fn update_content(
     conn: &mut DbConn,
     id: &str,
     expected_version: i64,
     changes: &OfferContentChanges,
+    at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
-    let rows = diesel::update(offers::table.find(id).filter(offers::version.eq(expected_version)))
-        .set((
-            changes,
-            offers::content_revision.eq(offers::content_revision + 1),
-            offers::updated_at.eq(time::now()),
-            offers::version.eq(expected_version + 1),
-        ))
-        .execute(conn)?;
+    let query = diesel::update(offers::table.find(id).filter(offers::version.eq(expected_version))).set((
+        changes,
+        offers::content_revision.eq(offers::content_revision + 1),
+        offers::updated_at.eq(at),
+        offers::version.eq(expected_version + 1),
+    ));
+    let rows = native!(conn, |c| Prepared(query).execute(c))?;
     Ok(rows == 1)
 }
 
@@ -75,13 +78,12 @@ pub fn update_state(
     expected_version: i64,
     changes: &OfferStateChanges,
 ) -> Result<bool, ApiError> {
-    let rows = diesel::update(offers::table.find(id).filter(offers::version.eq(expected_version)))
-        .set((
-            changes,
-            offers::updated_at.eq(time::now()),
-            offers::version.eq(expected_version + 1),
-        ))
-        .execute(conn)?;
+    let query = diesel::update(offers::table.find(id).filter(offers::version.eq(expected_version))).set((
+        changes,
+        offers::updated_at.eq(time::now()),
+        offers::version.eq(expected_version + 1),
+    ));
+    let rows = native!(conn, |c| Prepared(query).execute(c))?;
     Ok(rows == 1)
 }
 
@@ -156,10 +158,10 @@ pub fn list_stamps(
 
 /// The list columns of the offers with these ids (those that still exist), in no order.
 pub fn summaries(conn: &mut DbConn, ids: &[String]) -> Result<Vec<OfferSummary>, ApiError> {
-    Ok(offers::table
+    Ok(native!(conn, |c| offers::table
         .filter(offers::id.eq_any(ids))
         .select(OfferSummary::as_select())
-        .load(conn)?)
+        .load(c))?)
 }
 
 pub fn find_submission(conn: &mut DbConn, id: &str) -> Result<Option<Submission>, ApiError> {

@@ -24,12 +24,11 @@ pub fn find_active(conn: &mut DbConn, id: &str) -> Result<Option<User>, ApiError
 
 /// An active user's organization and role: what every authenticated request needs to know.
 pub fn find_active_identity(conn: &mut DbConn, id: &str) -> Result<Option<(Option<String>, String)>, ApiError> {
-    Ok(users::table
+    let query = users::table
         .find(id)
         .filter(users::status.eq(UserStatus::Active.as_str()))
-        .select((users::organization_id, users::role))
-        .first(conn)
-        .optional()?)
+        .select((users::organization_id, users::role));
+    Ok(crate::native!(conn, |c| query.first(c).optional())?)
 }
 
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Option<User>, ApiError> {

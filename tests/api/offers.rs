@@ -428,9 +428,18 @@ async fn sections_merge_and_null_clears(app: TestApp) {
     let org = app.enrol().await;
     let id = draft(&app, &org, "saas").await;
     let path = format!("/v1/offers/{id}");
+    // Every answer to an edit is exactly what a read right after it shows.
     let patch = |body: Value| {
         let (app, token, path) = (&app, org.owner.token.clone(), path.clone());
-        async move { app.patch(&path).bearer(&token).json(&body).send().await }
+        async move {
+            let res = app.patch(&path).bearer(&token).json(&body).send().await;
+            if res.status == StatusCode::OK {
+                let read = app.get(&path).bearer(&token).send().await;
+                assert_eq!(read.body, res.body, "the edit answered what is stored");
+                assert_eq!(read.etag(), res.etag());
+            }
+            res
+        }
     };
     patch(json!({"listing": {"summary": "First", "support_contact": {"name": "Support"}}})).await;
     let res =
