@@ -39,7 +39,7 @@ pub fn record(conn: &mut DbConn, actor: Option<&Actor>, event: Event<'_>) -> Res
         audit_events::request_id.eq(context::request_id()),
         audit_events::occurred_at.eq(time::now()),
     ));
-    crate::native!(conn, |c| crate::db::Prepared(query).execute(c))?;
+    crate::native!(conn, |c| query.execute(c))?;
     Ok(())
 }
 

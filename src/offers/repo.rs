@@ -3,7 +3,7 @@ use diesel::prelude::*;
 
 use super::model::{Offer, OfferContentChanges, OfferStateChanges, OfferSummary, Submission, SubmissionChanges};
 use crate::db::schema::{offers, submissions};
-use crate::db::{DbConn, Prepared};
+use crate::db::{self, DbConn};
 use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
 use crate::http::time;
@@ -61,13 +61,17 @@ pub fn update_content(
     changes: &OfferContentChanges,
     at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
-    let query = diesel::update(offers::table.find(id).filter(offers::version.eq(expected_version))).set((
-        changes,
-        offers::content_revision.eq(offers::content_revision + 1),
-        offers::updated_at.eq(at),
-        offers::version.eq(expected_version + 1),
-    ));
-    let rows = native!(conn, |c| Prepared(query).execute(c))?;
+    let query = db::update(
+        offers::table,
+        (
+            changes,
+            offers::content_revision.eq(offers::content_revision + 1),
+            offers::updated_at.eq(at),
+            offers::version.eq(expected_version + 1),
+        ),
+        offers::id.eq(id).and(offers::version.eq(expected_version)),
+    );
+    let rows = native!(conn, |c| query.execute(c))?;
     Ok(rows == 1)
 }
 
@@ -78,12 +82,16 @@ pub fn update_state(
     expected_version: i64,
     changes: &OfferStateChanges,
 ) -> Result<bool, ApiError> {
-    let query = diesel::update(offers::table.find(id).filter(offers::version.eq(expected_version))).set((
-        changes,
-        offers::updated_at.eq(time::now()),
-        offers::version.eq(expected_version + 1),
-    ));
-    let rows = native!(conn, |c| Prepared(query).execute(c))?;
+    let query = db::update(
+        offers::table,
+        (
+            changes,
+            offers::updated_at.eq(time::now()),
+            offers::version.eq(expected_version + 1),
+        ),
+        offers::id.eq(id).and(offers::version.eq(expected_version)),
+    );
+    let rows = native!(conn, |c| query.execute(c))?;
     Ok(rows == 1)
 }
 
