@@ -1,3 +1,4 @@
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -14,7 +15,6 @@ use crate::enums::parse_stored;
 use crate::error::ApiError;
 use crate::http::body::non_null;
 use crate::http::time::Timestamp;
-use chrono::NaiveDateTime;
 
 /// The referral pipeline a legacy co-sell solution brings to the offer it becomes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
