@@ -27,7 +27,25 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
-pub type DbPool = Pool<ConnectionManager<DbConn>>;
+/// The connections to one database. Reads, and on PostgreSQL writes as well, take one from the
+/// shared pool (through `Deref`, this is that pool). On SQLite, which admits one writer at a
+/// time anyway, every write goes through one connection of its own ([`write`]): its page cache
+/// stays valid from one write to the next, where a pooled connection would have to read again
+/// the pages that another connection's commit made stale.
+#[derive(Debug, Clone)]
+pub struct DbPool {
+    shared: Pool<ConnectionManager<DbConn>>,
+    writer: Option<Pool<ConnectionManager<DbConn>>>,
+}
+
+impl std::ops::Deref for DbPool {
+    type Target = Pool<ConnectionManager<DbConn>>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.shared
+    }
+}
+
 pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
 
 /// Per-connection SQLite settings; `busy_timeout_ms` is how long a writer waits for the lock
@@ -212,27 +230,37 @@ impl<Tab: diesel::Table, V, W, C> RunQueryDsl<C> for Update<Tab, V, W> {}
 
 /// Builds the pool for `url`; the SQLite file's folder is created when missing.
 pub fn connect(url: &DatabaseUrl, max_size: u32, busy_timeout_ms: u32) -> Result<DbPool, String> {
-    let conn_string = match url {
+    let (conn_string, sqlite) = match url {
         DatabaseUrl::Sqlite(path) => {
             sqlite_stable_plans();
             SQLITE_WRITER_WAIT_MS.fetch_max(busy_timeout_ms, std::sync::atomic::Ordering::Relaxed);
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
-            path.to_string_lossy().into_owned()
+            (path.to_string_lossy().into_owned(), true)
         }
-        DatabaseUrl::Postgres(url) => url.clone(),
+        DatabaseUrl::Postgres(url) => (url.clone(), false),
     };
-    Pool::builder()
-        .max_size(max_size)
-        .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(5))
-        // No ping before every checkout (a round trip per request): a broken connection shows as
-        // an error on use, which answers 503, and r2d2 drops connections diesel reports broken.
-        .test_on_check_out(false)
-        .connection_customizer(Box::new(SqliteSettings { busy_timeout_ms }))
-        .build(ConnectionManager::<DbConn>::new(conn_string))
-        .map_err(|e| format!("cannot open the database: {e}"))
+    let build = |size: u32, timeout: Duration| {
+        Pool::builder()
+            .max_size(size)
+            .min_idle(Some(1))
+            .connection_timeout(timeout)
+            // No ping before every checkout (a round trip per request): a broken connection shows
+            // as an error on use, which answers 503, and r2d2 drops connections diesel reports
+            // broken.
+            .test_on_check_out(false)
+            .connection_customizer(Box::new(SqliteSettings { busy_timeout_ms }))
+            .build(ConnectionManager::<DbConn>::new(conn_string.clone()))
+            .map_err(|e| format!("cannot open the database: {e}"))
+    };
+    let shared = build(max_size, Duration::from_secs(5))?;
+    // A write waits for the write connection as long as it would wait for the lock.
+    let writer = match sqlite {
+        true => Some(build(1, Duration::from_millis(busy_timeout_ms.max(1).into()))?),
+        false => None,
+    };
+    Ok(DbPool { shared, writer })
 }
 
 /// Applies every pending migration. On PostgreSQL an advisory lock makes concurrent starts of
@@ -305,7 +333,14 @@ where
     T: Send + 'static,
     F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
 {
-    let pool = pool.clone();
+    run_on(pool.shared.clone(), f).await
+}
+
+async fn run_on<T, F>(pool: Pool<ConnectionManager<DbConn>>, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+{
     let request_id = crate::http::context::request_id();
     actix_web::web::block(move || {
         crate::http::context::in_blocking_scope(request_id, || {
@@ -345,13 +380,14 @@ where
     }
 }
 
-/// Like [`run`], inside [`write_tx`].
+/// Like [`run`], inside [`write_tx`], on SQLite's write connection.
 pub async fn write<T, F>(pool: &DbPool, f: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
 {
-    run(pool, move |conn| write_tx(conn, f)).await
+    let connections = pool.writer.as_ref().unwrap_or(&pool.shared).clone();
+    run_on(connections, move |conn| write_tx(conn, f)).await
 }
 
 /// Checks that the database answers (for `/readyz`).
@@ -383,6 +419,31 @@ mod tests {
             diesel::debug_query::<Sqlite, _>(&ours).to_string(),
             diesel::debug_query::<Sqlite, _>(&diesels).to_string()
         );
+    }
+
+    /// SQLite writes go through one connection of their own: they proceed while every shared
+    /// connection is taken, and each finds what the previous one left on its connection.
+    #[actix_web::test]
+    async fn sqlite_writes_share_one_connection_of_their_own() {
+        use diesel::connection::SimpleConnection;
+        let dir = std::env::temp_dir().join(format!("cosell-writer-{}", uuid::Uuid::now_v7().simple()));
+        let url = crate::config::DatabaseUrl::Sqlite(dir.join("db.sqlite"));
+        let pool = super::connect(&url, 2, 1_000).unwrap();
+        let shared = (pool.get().unwrap(), pool.get().unwrap());
+        super::write(&pool, |conn| {
+            Ok(conn.batch_execute("CREATE TEMP TABLE mine (x INTEGER)")?)
+        })
+        .await
+        .unwrap();
+        let found = super::write(&pool, |conn| {
+            Ok(diesel::sql_query("SELECT x FROM temp.mine").execute(conn).is_ok())
+        })
+        .await
+        .unwrap();
+        assert!(found, "the second write ran on another connection");
+        drop(shared);
+        drop(pool);
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
