@@ -257,8 +257,11 @@ pub fn list_submissions(
     if let Some(offer) = &filter.offer_id {
         query = query.filter(submissions::offer_id.eq(offer.clone()));
     }
-    if !filter.states.is_empty() {
-        query = query.filter(submissions::state.eq_any(filter.states.clone()));
+    // One value is an equality, which stays in the statement cache; `IN (…)` is prepared anew.
+    match filter.states.as_slice() {
+        [] => {}
+        [state] => query = query.filter(submissions::state.eq(state.clone())),
+        several => query = query.filter(submissions::state.eq_any(several.to_vec())),
     }
     if let Some(before) = &page.before_id {
         query = query.filter(submissions::id.lt(before.clone()));

@@ -78,8 +78,11 @@ pub fn list(
     if let Some(org) = &filter.organization_id {
         query = query.filter(solutions::organization_id.eq(org.clone()));
     }
-    if !filter.statuses.is_empty() {
-        query = query.filter(solutions::migration_status.eq_any(filter.statuses.clone()));
+    // One value is an equality, which stays in the statement cache; `IN (…)` is prepared anew.
+    match filter.statuses.as_slice() {
+        [] => {}
+        [status] => query = query.filter(solutions::migration_status.eq(status.clone())),
+        several => query = query.filter(solutions::migration_status.eq_any(several.to_vec())),
     }
     if let Some(q) = &filter.name_contains {
         query = query.filter(

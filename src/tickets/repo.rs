@@ -55,8 +55,11 @@ pub fn list(
     if let Some(org) = &filter.organization_id {
         query = query.filter(tickets::organization_id.eq(org.clone()));
     }
-    if !filter.statuses.is_empty() {
-        query = query.filter(tickets::status.eq_any(filter.statuses.clone()));
+    // One value is an equality, which stays in the statement cache; `IN (…)` is prepared anew.
+    match filter.statuses.as_slice() {
+        [] => {}
+        [status] => query = query.filter(tickets::status.eq(status.clone())),
+        several => query = query.filter(tickets::status.eq_any(several.to_vec())),
     }
     if let Some(category) = &filter.category {
         query = query.filter(tickets::category.eq(category.clone()));

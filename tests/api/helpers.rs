@@ -234,6 +234,18 @@ impl TestApp {
     }
 }
 
+/// The ids of the items of one list page.
+pub async fn listed_ids(app: &TestApp, token: &str, path: &str) -> Vec<String> {
+    let page = app.get(path).bearer(token).send().await;
+    assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+    page.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 pub fn unique_mpn_id() -> String {
     // 10 digits from the random tail of a UUIDv7: unique enough across concurrent tests.
     let n = Uuid::now_v7().as_u128() & 0xFFFF_FFFF_FFFF;

@@ -3,7 +3,7 @@ use futures_util::future::join_all;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Member, Org, TestApp};
+use crate::helpers::{Member, Org, TestApp, listed_ids};
 use crate::on_both;
 use cosell::auth::roles::Role;
 
@@ -205,18 +205,21 @@ async fn the_whole_publishing_path_from_draft_to_live(app: TestApp) {
         "publish_in_progress"
     );
 
-    let queue = app
-        .get("/v1/submissions?state=in_certification")
-        .bearer(&reviewer.token)
-        .send()
+    let first_id = first.body["id"].as_str().unwrap().to_owned();
+    for (states, listed) in [
+        ("in_certification", true),
+        ("in_certification,in_preview", true),
+        ("in_preview", false),
+        ("in_preview,failed_certification", false),
+    ] {
+        let queue = listed_ids(
+            &app,
+            &reviewer.token,
+            &format!("/v1/submissions?state={states}&limit=100"),
+        )
         .await;
-    assert!(
-        queue.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|s| s["id"] == first.body["id"])
-    );
+        assert_eq!(queue.contains(&first_id), listed, "state={states}");
+    }
     let no_feedback = app
         .post(&format!(
             "/v1/submissions/{}/certify",

@@ -1,7 +1,7 @@
 use actix_web::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Member, Org, TestApp};
+use crate::helpers::{Member, Org, TestApp, listed_ids};
 use crate::offers::{complete_sections, live_offer, publisher};
 use crate::on_both;
 use cosell::auth::roles::Role;
@@ -515,6 +515,18 @@ async fn discard_needs_confirmation_and_can_be_undone(app: TestApp) {
         .await;
     assert_eq!(discarded.body["migration_status"], "discarded", "{}", discarded.body);
     assert_eq!(discarded.body["allowed_actions"], json!(["undo_discard"]));
+    let pending = solution(&app, &org, &support).await;
+    let by_status = |status: &'static str| {
+        let (app, token) = (&app, org.owner.token.clone());
+        async move { listed_ids(app, &token, &format!("/v1/solutions?migration_status={status}")).await }
+    };
+    assert_eq!(by_status("discarded").await, [id.as_str()]);
+    assert_eq!(by_status("pending").await, [pending.as_str()]);
+    assert_eq!(
+        by_status("pending,discarded").await,
+        [pending.as_str(), id.as_str()],
+        "newest first"
+    );
     let events = app.audit_count(&id);
     let merge = app
         .post(&format!("{path}/merge"))

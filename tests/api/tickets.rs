@@ -2,7 +2,7 @@ use actix_web::http::StatusCode;
 use chrono::{DateTime, Datelike, Utc, Weekday};
 use serde_json::json;
 
-use crate::helpers::{Org, TestApp};
+use crate::helpers::{Org, TestApp, listed_ids};
 use crate::on_both;
 use cosell::auth::roles::Role;
 
@@ -75,6 +75,19 @@ async fn support_answers_asks_and_resolves_while_partners_reply_and_close(app: T
     assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
     assert_eq!(asked.body["status"], "awaiting_partner");
     assert!(asked.body["first_responded_at"].is_string());
+    let other = open_ticket(&app, &org, &developer.token).await;
+    let (asked_id, other_id) = (ticket["id"].as_str().unwrap(), other["id"].as_str().unwrap());
+    let by_status = |status: &'static str| {
+        let (app, token) = (&app, developer.token.clone());
+        async move { listed_ids(app, &token, &format!("/v1/support-tickets?status={status}")).await }
+    };
+    assert_eq!(by_status("awaiting_partner").await, [asked_id]);
+    assert_eq!(by_status("open").await, [other_id]);
+    assert_eq!(
+        by_status("open,awaiting_partner").await,
+        [other_id, asked_id],
+        "newest first"
+    );
     let replied = app
         .post(&format!("{path}/comments"))
         .bearer(&developer.token)
