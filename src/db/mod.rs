@@ -446,6 +446,35 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
+    /// A write waits for the write connection no longer than the busy timeout, then answers
+    /// 503 with `Retry-After`; the write that held it still commits.
+    #[actix_web::test]
+    async fn a_write_waits_for_the_writer_no_longer_than_the_busy_timeout() {
+        use diesel::connection::SimpleConnection;
+        let dir = std::env::temp_dir().join(format!("cosell-writer-{}", uuid::Uuid::now_v7().simple()));
+        let url = crate::config::DatabaseUrl::Sqlite(dir.join("db.sqlite"));
+        let pool = super::connect(&url, 2, 100).unwrap();
+        let slow = super::write(&pool, |conn| {
+            conn.batch_execute("CREATE TABLE slow (x INTEGER)")?;
+            std::thread::sleep(std::time::Duration::from_millis(600));
+            Ok(())
+        });
+        let waiting = async {
+            // Let the slow write take the connection first.
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+            let started = std::time::Instant::now();
+            let answer = super::write(&pool, |_| Ok(())).await;
+            (answer, started.elapsed())
+        };
+        let (slow, (waited, elapsed)) = futures_util::future::join(slow, waiting).await;
+        slow.unwrap();
+        let refused = waited.unwrap_err();
+        assert_eq!(refused.status, actix_web::http::StatusCode::SERVICE_UNAVAILABLE);
+        assert!(elapsed < std::time::Duration::from_millis(450), "waited {elapsed:?}");
+        drop(pool);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     #[test]
     fn an_update_changes_only_the_rows_its_filter_matches() {
         let mut conn = SqliteConnection::establish(":memory:").unwrap();
