@@ -29,9 +29,12 @@ pub enum DbConn {
 
 /// The connections to one database. Reads, and on PostgreSQL writes as well, take one from the
 /// shared pool (through `Deref`, this is that pool). On SQLite, which admits one writer at a
-/// time anyway, every write goes through one connection of its own ([`write`]): its page cache
-/// stays valid from one write to the next, where a pooled connection would have to read again
-/// the pages that another connection's commit made stale.
+/// time anyway, every write goes through one connection of its own ([`write`]):
+/// - writers queue for it and the next one is woken the moment the previous one is done, where
+///   SQLite's busy handler would poll with sleeps of up to 100 ms; a writer waits at most the
+///   busy timeout, then answers 503 (other processes still meet SQLite's busy timeout);
+/// - its page cache stays valid from one write to the next, where a pooled connection would
+///   have to read again the pages that another connection's commit made stale.
 #[derive(Debug, Clone)]
 pub struct DbPool {
     shared: Pool<ConnectionManager<DbConn>>,
@@ -233,7 +236,6 @@ pub fn connect(url: &DatabaseUrl, max_size: u32, busy_timeout_ms: u32) -> Result
     let (conn_string, sqlite) = match url {
         DatabaseUrl::Sqlite(path) => {
             sqlite_stable_plans();
-            SQLITE_WRITER_WAIT_MS.fetch_max(busy_timeout_ms, std::sync::atomic::Ordering::Relaxed);
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
@@ -283,30 +285,9 @@ pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
     }
 }
 
-/// The one SQLite writer of this process at a time. SQLite admits one writer per database; a
-/// second one would wait in SQLite's busy handler, which polls with sleeps of up to 100 ms,
-/// while waiting here wakes it the moment the first one commits. Other processes still meet
-/// the busy timeout. (A process serving several SQLite databases, as the tests do, lets one of
-/// their writers go at a time.)
-static SQLITE_WRITER: parking_lot::Mutex<()> = parking_lot::const_mutex(());
-
-/// How long a writer waits for its turn before the request answers 503: the busy timeout (the
-/// longest configured, should a process open several databases).
-static SQLITE_WRITER_WAIT_MS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-
 /// Runs `f` in a transaction that may write. On SQLite it starts as `BEGIN IMMEDIATE`, so the
 /// write lock is taken up front and waits under the busy timeout instead of failing half-way.
 pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, ApiError>) -> Result<T, ApiError> {
-    let _writer = match conn {
-        DbConn::Sqlite(_) => {
-            let wait = Duration::from_millis(SQLITE_WRITER_WAIT_MS.load(std::sync::atomic::Ordering::Relaxed).into());
-            Some(SQLITE_WRITER.try_lock_for(wait).ok_or_else(|| {
-                tracing::warn!("the SQLite writer lock stayed taken for the whole busy timeout");
-                ApiError::unavailable()
-            })?)
-        }
-        DbConn::Pg(_) => None,
-    };
     match conn {
         DbConn::Sqlite(lite) => AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?,
         DbConn::Pg(pg) => AnsiTransactionManager::begin_transaction(pg)?,
@@ -378,6 +359,15 @@ where
             run(pool, f).await
         }
     }
+}
+
+/// [`read`] when `scans` is false; [`run`] when the read may scan many rows (a text search).
+pub async fn read_or_scan<T, F>(pool: &DbPool, scans: bool, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+{
+    if scans { run(pool, f).await } else { read(pool, f).await }
 }
 
 /// Like [`run`], inside [`write_tx`], on SQLite's write connection.

@@ -184,7 +184,6 @@ pub async fn list_offers(
     }
     let scope = caller.organization_scope();
     let cache = state.clone();
-    // A text search may scan many rows: it goes to the blocking pool (see `db::read`).
     let searching = filter.name_contains.is_some();
     let assemble = move |conn: &mut DbConn| {
         let stamps = repo::list_stamps(conn, scope.as_deref(), &filter, &page)?;
@@ -197,11 +196,7 @@ pub async fn list_offers(
         })?;
         Ok((items, page.next_cursor))
     };
-    let (items, next_cursor) = if searching {
-        db::run(&state.pool, assemble).await?
-    } else {
-        db::read(&state.pool, assemble).await?
-    };
+    let (items, next_cursor) = db::read_or_scan(&state.pool, searching, assemble).await?;
     Ok(respond_rendered(&items, next_cursor.as_deref(), &req))
 }
 

@@ -86,14 +86,11 @@ pub async fn list_solutions(
     let scope = caller.organization_scope();
     let role = caller.role;
     let fetch = page.clone();
-    // A text search may scan many rows: it goes to the blocking pool (see `db::read`).
     let searching = filter.name_contains.is_some();
-    let list = move |conn: &mut DbConn| repo::list(conn, scope.as_deref(), &filter, &fetch);
-    let rows = if searching {
-        db::run(&state.pool, list).await?
-    } else {
-        db::read(&state.pool, list).await?
-    };
+    let rows = db::read_or_scan(&state.pool, searching, move |conn| {
+        repo::list(conn, scope.as_deref(), &filter, &fetch)
+    })
+    .await?;
     let items = rows
         .into_iter()
         .map(|s| SolutionView::build(s, role))
