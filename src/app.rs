@@ -1,4 +1,4 @@
-//! The application: state, routes, middleware, and the server that binds before it runs.
+//! The application: routes, middleware, and the server that binds before it runs.
 
 use std::net::TcpListener;
 
@@ -13,29 +13,14 @@ use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope, service_config::ServiceConfig};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::limiter::LoginLimiter;
-use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
-use crate::db::DbPool;
 use crate::error::ApiError;
-use crate::http::render_cache::RenderCache;
-use crate::http::{context, fallback, idempotency};
+use crate::http::headers::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, REQUEST_ID};
+use crate::http::{fallback, idempotency, request_id};
 use crate::openapi::ApiDoc;
-use crate::service::Document;
-use crate::{accounts, audit, offers, organizations, publishers, service, solutions, tickets, users};
-
-pub struct AppState {
-    pub pool: DbPool,
-    pub tokens: TokenKeys,
-    pub login_limiter: LoginLimiter,
-    pub auto_certify: bool,
-    /// Rendered offers, per offer, role and version.
-    pub offer_views: RenderCache<(uuid::Uuid, crate::auth::roles::Role)>,
-    /// Rendered offer list items, per offer and version.
-    pub offer_summaries: RenderCache<uuid::Uuid>,
-    /// SQLite's background checkpointer; it stops with the state.
-    _checkpointer: Option<crate::db::Checkpointer>,
-}
+use crate::service_endpoints::{self as service, Document};
+pub use crate::state::AppState;
+use crate::{accounts, audit, offers, organizations, publishers, solutions, submissions, tickets, users};
 
 /// Every `/v1` route. Routes sharing a first segment live in a scope of their own, so a request
 /// is matched against its own group's patterns only. Registration order matters where paths
@@ -76,13 +61,13 @@ fn v1_routes(cfg: &mut ServiceConfig) {
                 .service(offers::handlers::cancel_offer_publish)
                 .service(offers::handlers::go_live_offer)
                 .service(offers::handlers::stop_offer_distribution)
-                .service(offers::submissions::list_offer_submissions),
+                .service(offers::handlers::list_offer_submissions),
         )
         .service(
             scope::scope("/submissions")
-                .service(offers::submissions::list_submissions)
-                .service(offers::submissions::get_submission)
-                .service(offers::submissions::certify_submission),
+                .service(submissions::handlers::list_submissions)
+                .service(submissions::handlers::get_submission)
+                .service(submissions::handlers::certify_submission),
         )
         .service(
             scope::scope("/solutions")
@@ -177,7 +162,7 @@ pub fn build_app(
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(fallback::query_guard))
         .wrap(cors(&cors_origins))
-        .wrap(from_fn(context::middleware))
+        .wrap(from_fn(request_id::middleware))
 }
 
 fn cors(origins: &[String]) -> Cors {
@@ -187,16 +172,16 @@ fn cors(origins: &[String]) -> Cors {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::IF_MATCH,
-            idempotency::IDEMPOTENCY_KEY,
-            context::REQUEST_ID,
+            IDEMPOTENCY_KEY,
+            REQUEST_ID,
         ])
         .expose_headers([
             header::ETAG,
             header::LOCATION,
             header::LINK,
-            context::REQUEST_ID,
+            REQUEST_ID,
             header::RETRY_AFTER,
-            idempotency::IDEMPOTENT_REPLAYED,
+            IDEMPOTENT_REPLAYED,
         ])
         .max_age(3600);
     for origin in origins {
@@ -251,48 +236,5 @@ impl Application {
 
     pub async fn run(self) -> std::io::Result<()> {
         self.server.await
-    }
-}
-
-impl AppState {
-    /// Opens the database, applies pending migrations and sets up the token keys.
-    pub fn prepare(config: &Config) -> Result<Self, String> {
-        let pool = crate::db::connect(&config.database_url, config.db_pool_size, config.sqlite_busy_timeout_ms)?;
-        let mut conn = pool.get().map_err(|e| format!("cannot connect to the database: {e}"))?;
-        let applied = crate::db::migrate(&mut conn)?;
-        if applied > 0 {
-            tracing::info!(applied, "database migrations applied");
-        }
-        if let Err(e) = idempotency::purge_expired(&mut conn) {
-            tracing::warn!(error = %e, "cannot purge expired idempotency keys");
-        }
-        drop(conn);
-        let secret = match (&config.jwt_secret, &config.database_url) {
-            (Some(secret), _) => secret.clone(),
-            (None, crate::config::DatabaseUrl::Sqlite(path)) => {
-                let (secret, created) = crate::config::local_secret(path)?;
-                if created {
-                    tracing::warn!(
-                        "COSELL_JWT_SECRET is not set: generated a signing secret and stored it beside the database"
-                    );
-                } else {
-                    tracing::info!("COSELL_JWT_SECRET is not set: using the signing secret stored beside the database");
-                }
-                secret
-            }
-            (None, crate::config::DatabaseUrl::Postgres(_)) => {
-                return Err("COSELL_JWT_SECRET must be set with PostgreSQL".into());
-            }
-        };
-        Ok(Self {
-            pool,
-            tokens: TokenKeys::hs256(&secret.0, config.token_ttl_seconds),
-            login_limiter: LoginLimiter::default(),
-            auto_certify: config.auto_certify,
-            // Three quarters for whole offers, a quarter for the much smaller list items.
-            offer_views: RenderCache::new(config.render_cache_mib as usize * 768 * 1024),
-            offer_summaries: RenderCache::new(config.render_cache_mib as usize * 256 * 1024),
-            _checkpointer: crate::db::Checkpointer::start(&config.database_url, config.sqlite_busy_timeout_ms)?,
-        })
     }
 }

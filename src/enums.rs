@@ -1,12 +1,17 @@
-//! `string_enum!` declares an enum stored as snake_case text in the database and sent as the same
-//! text in JSON, with the conversions both directions need.
+//! `string_enum!` declares an enum that is snake_case text everywhere it leaves the process: in
+//! JSON, in the OpenAPI document and in the database, where it maps to a `Text` column directly
+//! (on SQLite, PostgreSQL and the connection over both), so no code reads a stored string back.
 
 #[macro_export]
 macro_rules! string_enum {
-    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:tt),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+            diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
         pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
 
         impl $name {
@@ -32,10 +37,26 @@ macro_rules! string_enum {
                 f.write_str(self.as_str())
             }
         }
-    };
-}
 
-/// Reads an enum back from its stored text; a value the code does not know is a data fault.
-pub fn parse_stored<T: std::str::FromStr<Err = String>>(text: &str) -> Result<T, crate::error::ApiError> {
-    text.parse().map_err(crate::error::ApiError::internal)
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut diesel::serialize::Output<'b, '_, DB>) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, DB>>::to_sql(self.as_str(), out)
+            }
+        }
+
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)?;
+                Ok(text.parse::<$name>()?)
+            }
+        }
+    };
 }

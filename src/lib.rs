@@ -1,4 +1,8 @@
 //! cosell: the co-sell publishing workflow API of a cloud marketplace partner portal.
+//!
+//! A request flows one way: `<resource>/handlers` (HTTP: extract, call, render) → one function
+//! of `<resource>/service` inside one database transaction → `<resource>/repo` → `db`. What
+//! every change goes through (state machine, guarded write, audit) is `workflow`.
 
 pub mod accounts;
 pub mod admin;
@@ -6,18 +10,26 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod context;
 pub mod db;
 pub mod enums;
 pub mod error;
 pub mod http;
-pub mod lifecycle;
+pub mod idempotency;
+pub mod ids;
 pub mod offers;
 pub mod openapi;
 pub mod organizations;
+pub mod page;
 pub mod publishers;
-pub mod service;
+pub mod render_cache;
+pub mod service_endpoints;
 pub mod solutions;
+pub mod state;
+pub mod submissions;
 pub mod telemetry;
 pub mod tickets;
+pub mod time;
 pub mod users;
 pub mod validate;
+pub mod workflow;

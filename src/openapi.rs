@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 pub mod responses {
     //! Error responses, named once and referenced by every operation.
     #![allow(dead_code)]
-    use crate::error::Problem;
+    use crate::http::problem::Problem;
     use utoipa::ToResponse;
 
     const PROBLEM: &str = "application/problem+json";
@@ -97,7 +97,7 @@ Every response has a `Request-Id`.",
         license(name = "MIT"),
     ),
     modifiers(&Security),
-    components(schemas(crate::error::Problem, crate::error::FieldIssue), responses(
+    components(schemas(crate::http::problem::Problem, crate::error::FieldIssue), responses(
         responses::BadRequest,
         responses::Unauthenticated,
         responses::Forbidden,
@@ -264,7 +264,8 @@ fn is_string(schema_type: &utoipa::openapi::schema::SchemaType) -> bool {
 
 /// The comma-separated enum filters of list operations, and the values each takes.
 fn list_filter(path: &str, name: &str) -> Option<Vec<&'static str>> {
-    use crate::offers::model::{OfferStatus, SubmissionState};
+    use crate::offers::model::OfferStatus;
+    use crate::submissions::model::SubmissionState;
     match (path, name) {
         ("/v1/offers", "status") => Some(OfferStatus::ALL.iter().map(|v| v.as_str()).collect()),
         ("/v1/submissions", "state") => Some(SubmissionState::ALL.iter().map(|v| v.as_str()).collect()),

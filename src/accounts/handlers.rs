@@ -1,25 +1,20 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
-use uuid::Uuid;
 
 use super::dto::{AcceptInvitation, Account, CreateAccount, TokenRequest, TokenResponse};
-use crate::app::AppState;
-use crate::audit::{self, Actor, Event};
+use super::service;
+use crate::auth::crypto::sha256_hex;
 use crate::auth::passwords;
-use crate::auth::roles::Role;
 use crate::db;
 use crate::error::ApiError;
 use crate::http::body::Body;
 use crate::http::conditional::{created, entity};
-use crate::http::time;
 use crate::openapi::responses::*;
 use crate::organizations::dto::OrganizationView;
-use crate::organizations::model::Organization;
-use crate::organizations::repo as organizations;
+use crate::state::AppState;
 use crate::users::dto::UserView;
-use crate::users::handlers::sha256_hex;
-use crate::users::model::{NewUser, UserChanges, UserStatus};
-use crate::users::repo as users;
+use crate::users::model::UserStatus;
+use crate::users::{repo as users, service as user_service};
 
 #[utoipa::path(
     operation_id = "create_account",
@@ -40,59 +35,10 @@ use crate::users::repo as users;
 pub async fn create_account(state: web::Data<AppState>, body: Body<CreateAccount>) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let password_hash = passwords::hash_blocking(input.owner.password.clone()).await?;
-    let (organization, user) = db::write(&state.pool, move |conn| {
-        let now = time::now();
-        let organization = Organization {
-            id: Uuid::now_v7().to_string(),
-            name: input.organization.name.trim().to_owned(),
-            mpn_id: input.organization.mpn_id,
-            country: input.organization.country,
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        };
-        organizations::insert(conn, &organization)?;
-        let user_id = Uuid::now_v7().to_string();
-        let email = crate::validate::normalize_email(&input.owner.email);
-        users::insert(
-            conn,
-            &NewUser {
-                id: &user_id,
-                organization_id: Some(&organization.id),
-                email: &email,
-                display_name: input.owner.display_name.trim(),
-                role: Role::Owner.as_str(),
-                status: UserStatus::Active.as_str(),
-                password_hash: Some(&password_hash),
-                invitation_token_hash: None,
-                invitation_expires_at: None,
-                created_at: now,
-                updated_at: now,
-                version: 1,
-            },
-        )?;
-        let actor = Actor {
-            id: user_id.clone(),
-            role: Role::Owner,
-        };
-        let org = Some(organization.id.as_str());
-        audit::record(
-            conn,
-            Some(&actor),
-            Event::new("organization.created", "organization", &organization.id, org),
-        )?;
-        audit::record(
-            conn,
-            Some(&actor),
-            Event::new("user.created", "user", &user_id, org).transition(None, Some(UserStatus::Active.as_str())),
-        )?;
-        let user = users::find(conn, &user_id)?.ok_or_else(|| ApiError::internal("enrolled user vanished"))?;
-        Ok((organization, user))
-    })
-    .await?;
+    let (organization, user) = db::write(&state.pool, move |conn| service::enrol(conn, &input, &password_hash)).await?;
     let account = Account {
         organization: OrganizationView::from(organization),
-        user: UserView::try_from(user)?,
+        user: UserView::from(user),
     };
     let version = account.organization.version;
     Ok(created("/v1/organization".to_owned(), &account, version))
@@ -118,27 +64,19 @@ pub async fn create_token(state: web::Data<AppState>, body: Body<TokenRequest>) 
     let email = crate::validate::normalize_email(&input.email);
     state.login_limiter.check(&email).map_err(ApiError::rate_limited)?;
     let lookup = email.clone();
-    let user = db::read(&state.pool, move |conn| users::find_by_email(conn, &lookup)).await?;
+    let user = db::read(&state.pool, move |conn| user_service::find_for_login(conn, &lookup)).await?;
     let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let verified = passwords::verify_blocking(input.password, stored_hash).await?;
     let user = match user {
-        Some(u) if verified && u.status == UserStatus::Active.as_str() => u,
+        Some(u) if verified && u.status == UserStatus::Active => u,
         _ => {
             state.login_limiter.failed(&email);
             return Err(ApiError::unauthenticated("Wrong e-mail or password."));
         }
     };
     state.login_limiter.succeeded(&email);
-    let role: Role = crate::enums::parse_stored(&user.role)?;
-    let user_id = Uuid::parse_str(&user.id).map_err(|e| ApiError::internal(e.to_string()))?;
-    let organization_id = user
-        .organization_id
-        .as_deref()
-        .map(Uuid::parse_str)
-        .transpose()
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    let access_token = state.tokens.issue(user_id, organization_id, role)?;
-    let id = user.id.clone();
+    let access_token = state.tokens.issue(user.id, user.organization_id, user.role)?;
+    let id = user.id;
     db::write(&state.pool, move |conn| users::record_login(conn, &id)).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -169,41 +107,9 @@ pub async fn accept_invitation(
     let token_hash = sha256_hex(&input.token);
     let password_hash = passwords::hash_blocking(input.password).await?;
     let user = db::write(&state.pool, move |conn| {
-        let invalid = || {
-            ApiError::invalid_field(
-                "#/token",
-                "invalid_invitation",
-                "the invitation is unknown, used or expired",
-            )
-        };
-        let user = users::find_by_invitation(conn, &token_hash)?.ok_or_else(invalid)?;
-        let expired = user.invitation_expires_at.is_none_or(|at| at < time::now());
-        if expired || user.status != UserStatus::Invited.as_str() {
-            return Err(invalid());
-        }
-        let changes = UserChanges {
-            status: Some(UserStatus::Active.as_str().to_owned()),
-            password_hash: Some(Some(password_hash)),
-            invitation_token_hash: Some(None),
-            invitation_expires_at: Some(None),
-            ..Default::default()
-        };
-        if !users::update(conn, &user.id, user.version, &changes)? {
-            return Err(invalid());
-        }
-        let role: Role = crate::enums::parse_stored(&user.role)?;
-        audit::record(
-            conn,
-            Some(&Actor {
-                id: user.id.clone(),
-                role,
-            }),
-            Event::new("user.activated", "user", &user.id, user.organization_id.as_deref())
-                .transition(Some(UserStatus::Invited.as_str()), Some(UserStatus::Active.as_str())),
-        )?;
-        users::find(conn, &user.id)?.ok_or_else(ApiError::not_found)
+        user_service::accept_invitation(conn, &token_hash, &password_hash)
     })
     .await?;
     let version = user.version;
-    Ok(entity(StatusCode::OK, &UserView::try_from(user)?, version))
+    Ok(entity(StatusCode::OK, &UserView::from(user), version))
 }

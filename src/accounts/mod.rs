@@ -1,4 +1,5 @@
-//! Public entry points: enrolment, access tokens and accepting an invitation.
+//! Enrolment, tokens and invitations: the ways in.
 
 pub mod dto;
 pub mod handlers;
+pub mod service;

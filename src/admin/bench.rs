@@ -6,20 +6,23 @@
 
 use chrono::Duration;
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::auth::passwords;
 use crate::auth::roles::Role;
 use crate::db::{self, DbConn};
 use crate::error::ApiError;
-use crate::http::time;
-use crate::offers::model::{Offer, OfferStatus, OfferType, Origin, Submission, SubmissionState};
+use crate::ids::{OrganizationId, PublisherProfileId, SolutionId, SubmissionId, TicketId, UserId};
+use crate::offers::model::{CoSellStatus, Offer, OfferStatus, OfferType, Origin};
 use crate::offers::repo as offers;
+use crate::offers::sections::SolutionType;
 use crate::organizations::model::Organization;
 use crate::publishers::model::{PublisherProfile, PublisherStatus};
 use crate::solutions::model::{MigrationStatus, Solution};
+use crate::submissions::model::{Submission, SubmissionState};
+use crate::submissions::repo as submissions;
 use crate::tickets::model::{Ticket, TicketCategory, TicketStatus};
-use crate::users::model::{NewUser, UserStatus};
+use crate::time;
+use crate::users::model::NewUser;
 
 /// Every seeded user's password.
 pub const BENCH_PASSWORD: &str = "bench password 1";
@@ -133,7 +136,7 @@ fn seed_organization(
 ) -> Result<(), ApiError> {
     let now = time::now();
     let organization = Organization {
-        id: Uuid::now_v7().to_string(),
+        id: OrganizationId::generate(),
         name: format!("Bench Partner {n}"),
         mpn_id: mpn(n),
         country: "US".into(),
@@ -142,41 +145,27 @@ fn seed_organization(
         version: 1,
     };
     crate::organizations::repo::insert(conn, &organization)?;
-    let org = organization.id.as_str();
-    let mut developer = String::new();
+    let org = organization.id;
+    let mut developer: Option<UserId> = None;
     for role in [Role::Owner, Role::Manager, Role::Developer] {
-        let id = Uuid::now_v7().to_string();
         let email = format!("{role}{n}@bench.example");
-        crate::users::repo::insert(
-            conn,
-            &NewUser {
-                id: &id,
-                organization_id: Some(org),
-                email: &email,
-                display_name: &format!("Bench {role} {n}"),
-                role: role.as_str(),
-                status: UserStatus::Active.as_str(),
-                password_hash: Some(hash),
-                invitation_token_hash: None,
-                invitation_expires_at: None,
-                created_at: now,
-                updated_at: now,
-                version: 1,
-            },
-        )?;
-        developer = id;
+        let name = format!("Bench {role} {n}");
+        let user = NewUser::active(Some(org), &email, &name, role, hash);
+        crate::users::repo::insert(conn, &user)?;
+        developer = Some(user.id);
         report.users += 1;
     }
+    let developer = developer.expect("a developer was seeded");
     let profile = PublisherProfile {
-        id: Uuid::now_v7().to_string(),
-        organization_id: org.into(),
+        id: PublisherProfileId::generate(),
+        organization_id: org,
         publisher_id: format!("bench-{n}"),
         display_name: format!("Bench {n}"),
         mpn_id: organization.mpn_id.clone(),
         contact_name: "Bench Contact".into(),
         contact_email: "contact@bench.example".into(),
         website: "https://bench.example".into(),
-        status: PublisherStatus::Active.as_str().into(),
+        status: PublisherStatus::Active,
         created_at: now,
         updated_at: now,
         deleted_at: None,
@@ -194,7 +183,7 @@ fn seed_organization(
         let offer_type = types[i % types.len()];
         let live = matches!(status, OfferStatus::Live | OfferStatus::NotAvailable);
         let offer = Offer {
-            status: status.as_str().into(),
+            status,
             has_ever_been_live: live,
             live_url: live.then(|| offer_type.live_url(&profile.publisher_id, &format!("offer-{i}"))),
             live_content_revision: live.then_some(1),
@@ -203,9 +192,9 @@ fn seed_organization(
             properties: Some(sections[1].clone()),
             listing: Some(sections[2].clone()),
             co_sell: Some(sections[3].clone()),
-            ..crate::offers::handlers::new_offer(
-                org.into(),
-                profile.id.clone(),
+            ..Offer::draft(
+                org,
+                profile.id,
                 format!("offer-{i}"),
                 format!("Bench Offer {n}-{i}"),
                 offer_type,
@@ -220,22 +209,22 @@ fn seed_organization(
                 OfferStatus::Preview => SubmissionState::InPreview,
                 _ => SubmissionState::Completed,
             };
-            offers::insert_submission(
+            submissions::insert(
                 conn,
                 &Submission {
-                    id: Uuid::now_v7().to_string(),
-                    offer_id: offer.id.clone(),
-                    organization_id: org.into(),
+                    id: SubmissionId::generate(),
+                    offer_id: offer.id,
+                    organization_id: org,
                     sequence: 1,
-                    state: state.as_str().into(),
-                    offer_status_before: OfferStatus::Draft.as_str().into(),
+                    state,
+                    offer_status_before: OfferStatus::Draft,
                     content_revision: 1,
                     steps: "[]".into(),
                     certification: None,
                     preview_url: None,
                     snapshot: "{}".into(),
                     notes_for_certification: None,
-                    submitted_by: developer.clone(),
+                    submitted_by: developer,
                     submitted_at: now,
                     created_at: now,
                     updated_at: now,
@@ -250,19 +239,19 @@ fn seed_organization(
         crate::solutions::repo::insert(
             conn,
             &Solution {
-                id: Uuid::now_v7().to_string(),
-                organization_id: org.into(),
+                id: SolutionId::generate(),
+                organization_id: org,
                 ocp_solution_id: format!("BENCH-{n}-{i}"),
                 name: format!("Bench Solution {n}-{i}"),
                 summary: "A legacy co-sell solution.".into(),
                 mpn_id: organization.mpn_id.clone(),
-                solution_type: "ip_application".into(),
-                co_sell_status: "co_sell_ready".into(),
+                solution_type: SolutionType::IpApplication,
+                co_sell_status: CoSellStatus::CoSellReady,
                 incentive_eligible: false,
                 referral_pipeline: json!({"active_referrals": 1, "won_referrals": 2, "pipeline_value_usd": 1000.0})
                     .to_string(),
                 collateral: sections[3].clone(),
-                migration_status: statuses[i % 2].as_str().into(),
+                migration_status: statuses[i % 2],
                 ticket_id: None,
                 offer_id: None,
                 completed_at: None,
@@ -277,21 +266,21 @@ fn seed_organization(
         crate::tickets::repo::insert(
             conn,
             &Ticket {
-                id: Uuid::now_v7().to_string(),
-                organization_id: org.into(),
-                category: TicketCategory::Publishing.as_str().into(),
+                id: TicketId::generate(),
+                organization_id: org,
+                category: TicketCategory::Publishing,
                 subject: format!("Bench question {i}"),
                 description: "How do I add a plan?".into(),
                 related_solution_id: None,
                 related_offer_id: None,
                 merge_request: None,
-                status: TicketStatus::Open.as_str().into(),
+                status: TicketStatus::Open,
                 assignee_id: None,
                 first_response_due_at: now + Duration::days(2),
                 first_responded_at: None,
                 resolution: None,
                 resolution_note: None,
-                created_by: developer.clone(),
+                created_by: developer,
                 created_at: now,
                 updated_at: now,
                 version: 1,

@@ -7,8 +7,9 @@ use actix_web::http::Method;
 use actix_web::{test, web};
 use serde_json::{Value, json};
 
-use crate::app::{AppState, build_app};
+use crate::app::build_app;
 use crate::auth::roles::Role;
+use crate::state::AppState;
 
 pub const DEMO_MPN_ID: &str = "7000001";
 
@@ -88,6 +89,14 @@ fn id(value: &Value) -> String {
     value["id"].as_str().unwrap_or_default().to_owned()
 }
 
+/// The tokens the demo is built with.
+struct Tokens {
+    owner: String,
+    developer: String,
+    support: String,
+    reviewer: String,
+}
+
 /// Creates the demo organization, its users, staff, a publisher profile, offers in several
 /// states and legacy solutions in every state. Refuses when the demo organization exists.
 pub async fn seed(state: AppState) -> Result<Vec<DemoUser>, String> {
@@ -105,27 +114,48 @@ pub async fn seed(state: AppState) -> Result<Vec<DemoUser>, String> {
     let client = Client {
         service: test::init_service(build_app(web::Data::new(state), Vec::new())).await,
     };
-    let mut users = Vec::new();
+    let (users, tokens) = people(&client, &pool).await?;
+    let profile = client
+        .post(
+            "/v1/publisher-profiles",
+            &tokens.owner,
+            json!({"publisher_id": "contoso-demo", "display_name": "Contoso", "mpn_id": DEMO_MPN_ID, "contact_name": "Olivia Owner",
+                   "contact_email": "partners@contoso.example", "website": "https://contoso.example"}),
+        )
+        .await?;
+    let live_offer = offers(&client, &tokens, &id(&profile)).await?;
+    solutions(&client, &tokens, &id(&profile), &live_offer).await?;
+    client
+        .post(
+            "/v1/support-tickets",
+            &tokens.developer,
+            json!({"category": "publishing", "subject": "How do I add a second plan?", "description": "We want a per-user plan next to the flat rate."}),
+        )
+        .await?;
+    Ok(users)
+}
 
+/// The organization with its owner, a manager and a developer (invited, and accepted), and the
+/// support and reviewer staff.
+async fn people<S, B>(client: &Client<S>, pool: &crate::db::DbPool) -> Result<(Vec<DemoUser>, Tokens), String>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let mut users = Vec::new();
     let owner = DemoUser {
         role: Role::Owner,
         email: "owner@contoso.example".into(),
         password: password(),
     };
-    client
-        .call(
-            Method::POST,
-            "/v1/accounts",
-            None,
-            Some(json!({
-                "organization": {"name": "Contoso Demo", "mpn_id": DEMO_MPN_ID, "country": "US"},
-                "owner": {"email": owner.email, "display_name": "Olivia Owner", "password": owner.password}
-            })),
-        )
-        .await?;
+    let account = json!({
+        "organization": {"name": "Contoso Demo", "mpn_id": DEMO_MPN_ID, "country": "US"},
+        "owner": {"email": owner.email, "display_name": "Olivia Owner", "password": owner.password}
+    });
+    client.call(Method::POST, "/v1/accounts", None, Some(account)).await?;
     let owner_token = client.login(&owner.email, &owner.password).await?;
     users.push(owner);
-    let mut developer_token = String::new();
+    let mut developer = String::new();
     for (role, email, name) in [
         (Role::Manager, "manager@contoso.example", "Mia Manager"),
         (Role::Developer, "developer@contoso.example", "Dev Developer"),
@@ -147,11 +177,11 @@ pub async fn seed(state: AppState) -> Result<Vec<DemoUser>, String> {
             .call(Method::POST, "/v1/auth/accept-invitation", None, Some(body))
             .await?;
         if role == Role::Developer {
-            developer_token = client.login(email, &user.password).await?;
+            developer = client.login(email, &user.password).await?;
         }
         users.push(user);
     }
-    let mut staff_tokens = Vec::new();
+    let mut staff = Vec::new();
     for (role, email, name) in [
         (Role::Support, "support@cosell.example", "Sam Support"),
         (Role::Reviewer, "reviewer@cosell.example", "Rita Reviewer"),
@@ -162,26 +192,27 @@ pub async fn seed(state: AppState) -> Result<Vec<DemoUser>, String> {
             password: password(),
         };
         let (email_owned, name_owned, password_owned) = (user.email.clone(), name.to_owned(), user.password.clone());
-        crate::db::run(&pool, move |conn| {
+        crate::db::run(pool, move |conn| {
             super::create_staff(conn, &email_owned, &name_owned, role, &password_owned)
                 .map_err(crate::error::ApiError::internal)
         })
         .await
         .map_err(|e| format!("{email}: {e}"))?;
-        staff_tokens.push(client.login(email, &user.password).await?);
+        staff.push(client.login(email, &user.password).await?);
         users.push(user);
     }
-    let (support, reviewer) = (staff_tokens[0].clone(), staff_tokens[1].clone());
+    let tokens = Tokens {
+        owner: owner_token,
+        developer,
+        support: staff[0].clone(),
+        reviewer: staff[1].clone(),
+    };
+    Ok((users, tokens))
+}
 
-    let profile = client
-        .post(
-            "/v1/publisher-profiles",
-            &owner_token,
-            json!({"publisher_id": "contoso-demo", "display_name": "Contoso", "mpn_id": DEMO_MPN_ID, "contact_name": "Olivia Owner",
-                   "contact_email": "partners@contoso.example", "website": "https://contoso.example"}),
-        )
-        .await?;
-    let complete = json!({
+/// Every section an offer needs, and a co-sell section that makes a live offer co-sell ready.
+fn complete_offer() -> Value {
+    json!({
         "setup": {"listing_option": "free_trial", "trial_url": "https://contoso.example/trial"},
         "properties": {"categories": ["analytics"], "industries": ["retail"], "standard_contract": true},
         "listing": {
@@ -199,7 +230,16 @@ pub async fn seed(state: AppState) -> Result<Vec<DemoUser>, String> {
             ],
             "contacts": [{"name": "Sam Seller", "email": "sales@contoso.example", "job_title": "Account executive", "role": "partner_sales", "countries": ["OOO"]}]
         }
-    });
+    })
+}
+
+/// Offers that are draft, in certification, needing attention, in preview and live; the live
+/// offer's id.
+async fn offers<S, B>(client: &Client<S>, tokens: &Tokens, profile: &str) -> Result<String, String>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
     // (alias, name, how far it goes)
     let plan = [
         ("contoso-draft", "Contoso Draft", "draft"),
@@ -213,39 +253,37 @@ pub async fn seed(state: AppState) -> Result<Vec<DemoUser>, String> {
         let offer = client
             .post(
                 "/v1/offers",
-                &developer_token,
-                json!({"publisher_profile_id": id(&profile), "offer_alias": alias, "name": name, "offer_type": "saas"}),
+                &tokens.developer,
+                json!({"publisher_profile_id": profile, "offer_alias": alias, "name": name, "offer_type": "saas"}),
             )
             .await?;
         let path = format!("/v1/offers/{}", id(&offer));
+        let content = match target {
+            "draft" => json!({"listing": {"summary": "Work in progress."}}),
+            _ => complete_offer(),
+        };
+        client
+            .call(Method::PATCH, &path, Some(&tokens.developer), Some(content))
+            .await?;
         if target == "draft" {
-            client
-                .call(
-                    Method::PATCH,
-                    &path,
-                    Some(&developer_token),
-                    Some(json!({"listing": {"summary": "Work in progress."}})),
-                )
-                .await?;
             continue;
         }
-        client
-            .call(Method::PATCH, &path, Some(&developer_token), Some(complete.clone()))
-            .await?;
         let submission = client
-            .post(&format!("{path}/publish"), &developer_token, json!({}))
+            .post(&format!("{path}/publish"), &tokens.developer, json!({}))
             .await?;
         let certify = format!("/v1/submissions/{}/certify", id(&submission));
         match target {
             "attention_needed" => {
                 let feedback = json!({"result": "failed", "feedback": [{"section": "listing", "pointer": "#/listing/description", "message": "Say what the product does and for whom."}]});
-                client.post(&certify, &reviewer, feedback).await?;
+                client.post(&certify, &tokens.reviewer, feedback).await?;
             }
             "preview" | "live" => {
-                client.post(&certify, &reviewer, json!({"result": "passed"})).await?;
+                client
+                    .post(&certify, &tokens.reviewer, json!({"result": "passed"}))
+                    .await?;
                 if target == "live" {
                     client
-                        .post(&format!("{path}/go-live"), &developer_token, json!({}))
+                        .post(&format!("{path}/go-live"), &tokens.developer, json!({}))
                         .await?;
                     live_offer = id(&offer);
                 }
@@ -253,14 +291,24 @@ pub async fn seed(state: AppState) -> Result<Vec<DemoUser>, String> {
             _ => {}
         }
     }
+    Ok(live_offer)
+}
 
+/// Legacy solutions in every state: OCP-DEMO-1 and 6 stay pending, 2 awaits a merge into the
+/// live offer, 3 is merged, 4 is migrated and 5 is discarded.
+async fn solutions<S, B>(client: &Client<S>, tokens: &Tokens, profile: &str, live_offer: &str) -> Result<(), String>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let collateral = complete_offer()["co_sell"].clone();
     let solution = |n: usize, name: &str, status: &str| {
         json!({
             "ocp_solution_id": format!("OCP-DEMO-{n}"), "mpn_id": DEMO_MPN_ID, "name": name,
             "summary": format!("{name}: a legacy co-sell solution from the retired tool."),
             "solution_type": "ip_application", "co_sell_status": status, "incentive_eligible": status != "not_co_sell_ready",
             "referral_pipeline": {"active_referrals": n, "won_referrals": 2 * n, "pipeline_value_usd": 10000.0 * n as f64},
-            "collateral": complete["co_sell"].clone()
+            "collateral": collateral
         })
     };
     let legacy = [
@@ -272,70 +320,49 @@ pub async fn seed(state: AppState) -> Result<Vec<DemoUser>, String> {
         solution(6, "Contoso Shelf Vision", "bizapps_co_sell_incentivized"),
     ];
     client
-        .post("/v1/solutions/import", &support, json!({"solutions": legacy}))
+        .post("/v1/solutions/import", &tokens.support, json!({"solutions": legacy}))
         .await?;
     let listed = client
-        .call(Method::GET, "/v1/solutions?limit=100", Some(&owner_token), None)
+        .call(Method::GET, "/v1/solutions?limit=100", Some(&tokens.owner), None)
         .await?;
     let by_ocp = |ocp: &str| {
-        listed["items"]
+        let found = listed["items"]
             .as_array()
             .into_iter()
             .flatten()
-            .find(|s| s["ocp_solution_id"] == ocp)
-            .map(id)
-            .unwrap_or_default()
+            .find(|s| s["ocp_solution_id"] == ocp);
+        format!("/v1/solutions/{}", found.map(id).unwrap_or_default())
     };
-    // OCP-DEMO-1 stays pending; 2 awaits a merge; 3 is merged; 4 is migrated; 5 is discarded; 6 stays pending.
     let merge_body = json!({"offer_id": live_offer, "details": "The same product, listed since 2024."});
     client
         .post(
-            &format!("/v1/solutions/{}/merge", by_ocp("OCP-DEMO-2")),
-            &owner_token,
+            &format!("{}/merge", by_ocp("OCP-DEMO-2")),
+            &tokens.owner,
             merge_body.clone(),
         )
         .await?;
     let ticket = client
-        .post(
-            &format!("/v1/solutions/{}/merge", by_ocp("OCP-DEMO-3")),
-            &owner_token,
-            merge_body,
-        )
+        .post(&format!("{}/merge", by_ocp("OCP-DEMO-3")), &tokens.owner, merge_body)
+        .await?;
+    let ticket = format!("/v1/support-tickets/{}", id(&ticket));
+    client
+        .post(&format!("{ticket}/assign"), &tokens.support, json!({}))
+        .await?;
+    let merged = json!({"resolution": "merged", "note": "Merged into Contoso Analytics."});
+    client
+        .post(&format!("{ticket}/resolve"), &tokens.support, merged)
+        .await?;
+    let migrate =
+        json!({"offer_type": "saas", "publisher_profile_id": profile, "offer_alias": "contoso-field-service"});
+    client
+        .post(&format!("{}/migrate", by_ocp("OCP-DEMO-4")), &tokens.developer, migrate)
         .await?;
     client
         .post(
-            &format!("/v1/support-tickets/{}/assign", id(&ticket)),
-            &support,
-            json!({}),
-        )
-        .await?;
-    client
-        .post(
-            &format!("/v1/support-tickets/{}/resolve", id(&ticket)),
-            &support,
-            json!({"resolution": "merged", "note": "Merged into Contoso Analytics."}),
-        )
-        .await?;
-    client
-        .post(
-            &format!("/v1/solutions/{}/migrate", by_ocp("OCP-DEMO-4")),
-            &developer_token,
-            json!({"offer_type": "saas", "publisher_profile_id": id(&profile), "offer_alias": "contoso-field-service"}),
-        )
-        .await?;
-    client
-        .post(
-            &format!("/v1/solutions/{}/discard", by_ocp("OCP-DEMO-5")),
-            &owner_token,
+            &format!("{}/discard", by_ocp("OCP-DEMO-5")),
+            &tokens.owner,
             json!({"confirm": true}),
         )
         .await?;
-    client
-        .post(
-            "/v1/support-tickets",
-            &developer_token,
-            json!({"category": "publishing", "subject": "How do I add a second plan?", "description": "We want a per-user plan next to the flat rate."}),
-        )
-        .await?;
-    Ok(users)
+    Ok(())
 }

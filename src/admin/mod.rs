@@ -3,16 +3,11 @@
 pub mod bench;
 pub mod demo;
 
-use uuid::Uuid;
-
-use crate::audit::{self, Event};
 use crate::auth::passwords;
 use crate::auth::roles::Role;
 use crate::db::{self, DbConn};
-use crate::error::ApiError;
-use crate::http::time;
-use crate::users::model::{NewUser, UserStatus};
-use crate::users::repo as users;
+use crate::error::ErrorCode;
+use crate::users::model::NewUser;
 
 /// Creates an active staff user (`support` or `reviewer`) and returns its id.
 pub fn create_staff(
@@ -42,38 +37,12 @@ pub fn create_staff(
         ));
     }
     let hash = passwords::hash(password).map_err(|e| e.to_string())?;
-    let id = Uuid::now_v7().to_string();
-    db::write_tx(conn, |conn| {
-        let now = time::now();
-        users::insert(
-            conn,
-            &NewUser {
-                id: &id,
-                organization_id: None,
-                email: &email,
-                display_name: name,
-                role: role.as_str(),
-                status: UserStatus::Active.as_str(),
-                password_hash: Some(&hash),
-                invitation_token_hash: None,
-                invitation_expires_at: None,
-                created_at: now,
-                updated_at: now,
-                version: 1,
-            },
-        )?;
-        audit::record(
-            conn,
-            None,
-            Event::new("user.created", "user", &id, None).transition(None, Some(UserStatus::Active.as_str())),
-        )?;
-        Ok::<_, ApiError>(())
-    })
-    .map_err(|e| match e.code {
-        "already_exists" => format!("a user with the e-mail {email} already exists"),
+    let user = NewUser::active(None, &email, name, role, &hash);
+    db::write_tx(conn, |conn| crate::users::service::create(conn, &user, None)).map_err(|e| match e.code {
+        ErrorCode::AlreadyExists => format!("a user with the e-mail {email} already exists"),
         _ => e.to_string(),
     })?;
-    Ok(id)
+    Ok(user.id.to_string())
 }
 
 /// Imports legacy solutions from a JSON file: `{"solutions": [...]}` or a bare array, in the

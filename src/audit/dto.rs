@@ -2,22 +2,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::repo::AuditEvent;
-use crate::http::time::Timestamp;
+use super::model::{AuditAction, AuditEvent, EntityType};
+use crate::auth::roles::Role;
+use crate::ids::{AuditEventId, OrganizationId, UserId};
+use crate::time::Timestamp;
 
 /// One recorded change. Events are append-only and never change.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEventView {
-    #[schema(example = "01937e4a-7b1c-7000-8000-000000000001")]
-    pub id: String,
-    pub organization_id: Option<String>,
-    pub actor_id: Option<String>,
-    #[schema(example = "owner")]
-    pub actor_role: Option<String>,
-    #[schema(example = "publisher_profile.created")]
-    pub action: String,
-    #[schema(example = "publisher_profile")]
-    pub entity_type: String,
+    pub id: AuditEventId,
+    pub organization_id: Option<OrganizationId>,
+    pub actor_id: Option<UserId>,
+    pub actor_role: Option<Role>,
+    pub action: AuditAction,
+    pub entity_type: EntityType,
     pub entity_id: String,
     pub from_state: Option<String>,
     pub to_state: Option<String>,
@@ -58,5 +56,5 @@ pub struct AuditQuery {
     /// e.g. `user.role_changed`.
     pub action: Option<String>,
     /// Staff only: one organization's events.
-    pub organization_id: Option<uuid::Uuid>,
+    pub organization_id: Option<OrganizationId>,
 }

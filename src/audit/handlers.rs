@@ -1,14 +1,15 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::dto::{AuditEventView, AuditQuery};
-use super::repo::{self, Filter};
-use crate::app::AppState;
+use super::repo::Filter;
+use super::service;
 use crate::auth::Caller;
-use crate::auth::roles::Capability;
 use crate::db;
 use crate::error::ApiError;
-use crate::http::pagination::{Page, PageRequest};
+use crate::http::pagination::respond_page;
 use crate::openapi::responses::*;
+use crate::page::{Page, PageRequest};
+use crate::state::AppState;
 
 #[utoipa::path(
     operation_id = "list_audit_events",
@@ -29,20 +30,15 @@ pub async fn list_audit_events(
     query: web::Query<AuditQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Capability::ReadAuditLog)?;
     let query = query.into_inner();
     let page = PageRequest::parse(query.limit, query.cursor)?;
     let filter = Filter {
-        organization_id: query.organization_id.map(|o| o.to_string()),
+        organization_id: query.organization_id,
         entity_type: query.entity_type,
         entity_id: query.entity_id,
         action: query.action,
     };
-    let scope = caller.organization_scope();
-    let fetch_page = page.clone();
-    let rows = db::read(&state.pool, move |conn| {
-        repo::list(conn, scope.as_deref(), &filter, &fetch_page)
-    })
-    .await?;
-    Ok(page.page(rows, |e| &e.id, AuditEventView::from).respond(&req))
+    let fetch = page.clone();
+    let rows = db::read(&state.pool, move |conn| service::list(conn, &caller, &filter, &fetch)).await?;
+    respond_page(&page, rows, |e| e.id.as_str(), |e| Ok(AuditEventView::from(e)), &req)
 }

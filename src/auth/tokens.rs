@@ -4,13 +4,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::roles::Role;
+use crate::error::ApiError;
+use crate::ids::{OrganizationId, UserId};
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-use super::roles::Role;
-use crate::error::ApiError;
 
 pub const ISSUER: &str = "cosell";
 pub const AUDIENCE: &str = "cosell-api";
@@ -71,7 +70,12 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue(&self, user_id: Uuid, organization_id: Option<Uuid>, role: Role) -> Result<String, ApiError> {
+    pub fn issue(
+        &self,
+        user_id: UserId,
+        organization_id: Option<OrganizationId>,
+        role: Role,
+    ) -> Result<String, ApiError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
@@ -120,6 +124,7 @@ impl TokenKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
     const SECRET: &[u8] = b"an-hs256-secret-of-at-least-32-bytes!!";
 
@@ -142,7 +147,7 @@ mod tests {
     #[test]
     fn a_token_it_issues_verifies() {
         let keys = TokenKeys::hs256(SECRET, 900);
-        let id = Uuid::now_v7();
+        let id = UserId::generate();
         let token = keys.issue(id, None, Role::Support).unwrap();
         let claims = keys.verify(&token).unwrap();
         assert_eq!(claims.sub, id.to_string());

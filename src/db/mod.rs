@@ -2,18 +2,23 @@
 //! the helpers that run diesel off the async workers inside the right kind of transaction.
 
 pub mod schema;
+mod sqlite;
+mod update;
 
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::DatabaseUrl;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
+
+pub use sqlite::Checkpointer;
+pub use update::{Update, update};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -51,118 +56,6 @@ impl std::ops::Deref for DbPool {
 
 pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
 
-/// Per-connection SQLite settings; `busy_timeout_ms` is how long a writer waits for the lock
-/// before the request answers 503.
-#[derive(Debug)]
-struct SqliteSettings {
-    busy_timeout_ms: u32,
-}
-
-impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqliteSettings {
-    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
-        if let DbConn::Sqlite(conn) = conn {
-            // busy_timeout comes first so that even switching to WAL waits for other writers.
-            // Checkpoints are the background checkpointer's job ([`Checkpointer`]); a writer
-            // checkpoints itself only if the log grows past WAL_AUTOCHECKPOINT_PAGES anyway.
-            conn.batch_execute(&format!(
-                "PRAGMA busy_timeout = {};
-                 PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = NORMAL;
-                 PRAGMA foreign_keys = ON;
-                 PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES};",
-                self.busy_timeout_ms
-            ))
-            .map_err(diesel::r2d2::Error::QueryError)?;
-        }
-        Ok(())
-    }
-}
-
-/// Turns on SQLite's query planner stability guarantee for every connection this process opens.
-///
-/// Without it, a statement whose plan could depend on a bound value (diesel binds every `LIMIT`)
-/// is marked to expire whenever that value is bound again, so each execution of a cached
-/// statement parses and plans it anew. With it, cached statements are planned once.
-fn sqlite_stable_plans() {
-    use libsqlite3_sys as ffi;
-    use std::ffi::{c_char, c_int};
-
-    unsafe extern "C" fn on_open(
-        db: *mut ffi::sqlite3,
-        _error: *mut *mut c_char,
-        _api: *const ffi::sqlite3_api_routines,
-    ) -> c_int {
-        // SAFETY: SQLite calls this with the handle of the connection being opened; the
-        // variadic arguments are the documented (int, int*) pair, and a null int* is allowed.
-        unsafe {
-            ffi::sqlite3_db_config(
-                db,
-                ffi::SQLITE_DBCONFIG_ENABLE_QPSG,
-                1 as c_int,
-                std::ptr::null_mut::<c_int>(),
-            )
-        };
-        ffi::SQLITE_OK
-    }
-
-    static REGISTER: std::sync::Once = std::sync::Once::new();
-    REGISTER.call_once(|| {
-        // SAFETY: registers a function with the signature SQLite expects of an automatic
-        // extension; it stays valid for the life of the process.
-        let rc = unsafe { ffi::sqlite3_auto_extension(Some(on_open)) };
-        if rc != ffi::SQLITE_OK {
-            tracing::warn!(rc, "cannot register the SQLite connection settings");
-        }
-    });
-}
-
-/// Pages of write-ahead log after which a committing writer checkpoints by itself: a bound on the
-/// log's size (about 40 MiB) for when the background checkpointer cannot keep up.
-const WAL_AUTOCHECKPOINT_PAGES: u32 = 10_000;
-
-/// How often the background checkpointer copies the write-ahead log into the database.
-const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
-
-/// Copies SQLite's write-ahead log into the database file from a thread of its own, so that
-/// requests that commit never wait for a checkpoint and its fsync. It runs `PASSIVE` checkpoints,
-/// which never wait for readers or writers, and stops when dropped.
-pub struct Checkpointer {
-    running: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl Checkpointer {
-    /// Starts the checkpointer for a SQLite database; `None` for PostgreSQL.
-    pub fn start(url: &DatabaseUrl, busy_timeout_ms: u32) -> Result<Option<Self>, String> {
-        let DatabaseUrl::Sqlite(path) = url else {
-            return Ok(None);
-        };
-        let mut conn = SqliteConnection::establish(&path.to_string_lossy())
-            .map_err(|e| format!("cannot open the database for checkpoints: {e}"))?;
-        conn.batch_execute(&format!("PRAGMA busy_timeout = {busy_timeout_ms};"))
-            .map_err(|e| format!("cannot set up the checkpointer: {e}"))?;
-        let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let flag = running.clone();
-        std::thread::Builder::new()
-            .name("sqlite-checkpoint".into())
-            .spawn(move || {
-                while flag.load(std::sync::atomic::Ordering::Relaxed) {
-                    std::thread::sleep(CHECKPOINT_INTERVAL);
-                    if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
-                        tracing::warn!(error = %e, "background checkpoint failed");
-                    }
-                }
-            })
-            .map_err(|e| format!("cannot start the checkpointer: {e}"))?;
-        Ok(Some(Self { running }))
-    }
-}
-
-impl Drop for Checkpointer {
-    fn drop(&mut self) {
-        self.running.store(false, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
 /// Runs `$body` with `$c` bound to the backend's own connection (`PgConnection` or
 /// `SqliteConnection`); the body is compiled once for each.
 ///
@@ -180,62 +73,11 @@ macro_rules! native {
     };
 }
 
-/// `UPDATE table SET values WHERE filter`, kept prepared on its connection and found again by
-/// its SQL text.
-///
-/// diesel prepares every `UpdateStatement` anew on each execution: a changeset's text varies
-/// with the fields it sets, so it never keeps one. Keyed by the text, keeping it is safe, and a
-/// changeset of optional fields keeps one prepared statement per combination it is used with.
-#[derive(Debug, Clone)]
-pub struct Update<Tab: diesel::Table, V, W> {
-    from: Tab::FromClause,
-    values: V,
-    filter: W,
-}
-
-/// An [`Update`] of the rows of `table` that match `filter`.
-pub fn update<Tab, V, W>(table: Tab, values: V, filter: W) -> Update<Tab, V::Changeset, W>
-where
-    Tab: diesel::Table + diesel::query_source::QuerySource,
-    V: diesel::AsChangeset<Target = Tab>,
-{
-    Update {
-        from: diesel::query_source::QuerySource::from_clause(&table),
-        values: values.as_changeset(),
-        filter,
-    }
-}
-
-impl<Tab: diesel::Table, V, W> diesel::query_builder::QueryId for Update<Tab, V, W> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<Tab, V, W, DB> diesel::query_builder::QueryFragment<DB> for Update<Tab, V, W>
-where
-    DB: diesel::backend::Backend,
-    Tab: diesel::Table,
-    Tab::FromClause: diesel::query_builder::QueryFragment<DB>,
-    V: diesel::query_builder::QueryFragment<DB>,
-    W: diesel::query_builder::QueryFragment<DB>,
-{
-    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
-        out.push_sql("UPDATE ");
-        self.from.walk_ast(out.reborrow())?;
-        out.push_sql(" SET ");
-        self.values.walk_ast(out.reborrow())?;
-        out.push_sql(" WHERE ");
-        self.filter.walk_ast(out.reborrow())
-    }
-}
-
-impl<Tab: diesel::Table, V, W, C> RunQueryDsl<C> for Update<Tab, V, W> {}
-
 /// Builds the pool for `url`; the SQLite file's folder is created when missing.
 pub fn connect(url: &DatabaseUrl, max_size: u32, busy_timeout_ms: u32) -> Result<DbPool, String> {
     let (conn_string, sqlite) = match url {
         DatabaseUrl::Sqlite(path) => {
-            sqlite_stable_plans();
+            sqlite::stable_plans();
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
@@ -252,7 +94,7 @@ pub fn connect(url: &DatabaseUrl, max_size: u32, busy_timeout_ms: u32) -> Result
             // as an error on use, which answers 503, and r2d2 drops connections diesel reports
             // broken.
             .test_on_check_out(false)
-            .connection_customizer(Box::new(SqliteSettings { busy_timeout_ms }))
+            .connection_customizer(Box::new(sqlite::SqliteSettings { busy_timeout_ms }))
             .build(ConnectionManager::<DbConn>::new(conn_string.clone()))
             .map_err(|e| format!("cannot open the database: {e}"))
     };
@@ -322,9 +164,9 @@ where
     T: Send + 'static,
     F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
 {
-    let request_id = crate::http::context::request_id();
+    let request_id = crate::context::request_id();
     actix_web::web::block(move || {
-        crate::http::context::in_blocking_scope(request_id, || {
+        crate::context::in_blocking_scope(request_id, || {
             let mut conn = pool.get().map_err(|e| {
                 tracing::warn!(error = %e, "no database connection available");
                 ApiError::unavailable()
@@ -370,14 +212,36 @@ where
     if scans { run(pool, f).await } else { read(pool, f).await }
 }
 
-/// Like [`run`], inside [`write_tx`], on SQLite's write connection.
-pub async fn write<T, F>(pool: &DbPool, f: F) -> Result<T, ApiError>
+/// How many times a write decides again after its version-guarded update lost a race.
+const ATTEMPTS: usize = 3;
+
+/// Like [`run`], inside [`write_tx`], on SQLite's write connection. When `f` finds an object
+/// changed between its read and its guarded write ([`ApiError::stale`]), its transaction is
+/// rolled back and `f` runs again from the start, so the loser of a race gets the answer the
+/// new state calls for (a 412 for a stale `If-Match`, a 409 for a state that moved on). After
+/// [`ATTEMPTS`] lost races the answer is 503.
+pub async fn write<T, F>(pool: &DbPool, mut f: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    F: FnMut(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
 {
     let connections = pool.writer.as_ref().unwrap_or(&pool.shared).clone();
-    run_on(connections, move |conn| write_tx(conn, f)).await
+    run_on(connections, move |conn| {
+        for _ in 0..ATTEMPTS {
+            match write_tx(conn, &mut f) {
+                Err(e) if e.is_stale() => continue,
+                other => return other,
+            }
+        }
+        Err(ApiError::unavailable().with_cause("kept losing races for one object"))
+    })
+    .await
+}
+
+/// [`write_tx`] on the write connection, from a thread that may block (background work).
+pub fn write_blocking<T>(pool: &DbPool, f: impl FnOnce(&mut DbConn) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    let mut conn = pool.writer.as_ref().unwrap_or(&pool.shared).get()?;
+    write_tx(&mut conn, f)
 }
 
 /// Checks that the database answers (for `/readyz`).
@@ -386,30 +250,57 @@ pub fn ping(conn: &mut DbConn) -> Result<(), ApiError> {
     Ok(())
 }
 
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// A `LIKE` pattern (escape `\\`) matching text that contains `q`, case-insensitively with [`lower`].
+pub fn contains_pattern(q: &str) -> String {
+    format!(
+        "%{}%",
+        q.to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
+/// The end of a version-guarded write: `Ok` when it changed the one row it guards, otherwise
+/// [`ApiError::stale`] (the row moved on since it was read).
+pub fn guarded(rows: usize) -> Result<(), ApiError> {
+    if rows == 1 { Ok(()) } else { Err(ApiError::stale()) }
+}
+
+/// An insert whose unique constraint stands for a rule: a clash is `clash`, with our words.
+pub fn unique(inserted: diesel::QueryResult<usize>, code: ErrorCode, detail: &'static str) -> Result<(), ApiError> {
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            Err(ApiError::new(code, detail))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Filters a boxed query to rows whose `column` is one of `values`: nothing for no values, an
+/// equality for one (a statement with `IN (…)` is prepared anew on every execution, one with
+/// `=` is kept in the statement cache), `IN (…)` for several.
+pub fn one_of<Q, C, T>(query: Q, column: C, values: &[T]) -> Q
+where
+    C: diesel::ExpressionMethods + Copy,
+    T: diesel::expression::AsExpression<C::SqlType> + Clone,
+    C::SqlType: diesel::sql_types::SqlType,
+    Q: diesel::query_dsl::methods::FilterDsl<diesel::dsl::Eq<C, T>, Output = Q>
+        + diesel::query_dsl::methods::FilterDsl<diesel::dsl::EqAny<C, Vec<T>>, Output = Q>,
+{
+    match values {
+        [] => query,
+        [one] => diesel::query_dsl::methods::FilterDsl::filter(query, column.eq(one.clone())),
+        several => diesel::query_dsl::methods::FilterDsl::filter(query, column.eq_any(several.to_vec())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use diesel::prelude::*;
-    use diesel::query_builder::QueryFragment;
-    use diesel::sqlite::Sqlite;
-
-    use super::schema::offers;
-
-    #[test]
-    fn an_update_is_kept_prepared_and_sets_what_it_is_given() {
-        let changes = (offers::name.eq("Renamed"), offers::version.eq(offers::version + 1));
-        let filter = offers::id.eq("o-1").and(offers::version.eq(3_i64));
-        let ours = super::update(offers::table, changes, filter);
-        assert!(ours.is_safe_to_cache_prepared(&Sqlite).unwrap());
-        let diesels = diesel::update(offers::table.filter(filter)).set(changes);
-        assert!(
-            !diesels.is_safe_to_cache_prepared(&Sqlite).unwrap(),
-            "diesel's own update is prepared per execution"
-        );
-        assert_eq!(
-            diesel::debug_query::<Sqlite, _>(&ours).to_string(),
-            diesel::debug_query::<Sqlite, _>(&diesels).to_string()
-        );
-    }
+    use diesel::RunQueryDsl;
 
     /// SQLite writes go through one connection of their own: they proceed while every shared
     /// connection is taken, and each finds what the previous one left on its connection.
@@ -459,37 +350,9 @@ mod tests {
         let (slow, (waited, elapsed)) = futures_util::future::join(slow, waiting).await;
         slow.unwrap();
         let refused = waited.unwrap_err();
-        assert_eq!(refused.status, actix_web::http::StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(refused.status(), 503);
         assert!(elapsed < std::time::Duration::from_millis(450), "waited {elapsed:?}");
         drop(pool);
         let _ = std::fs::remove_dir_all(dir);
-    }
-
-    #[test]
-    fn an_update_changes_only_the_rows_its_filter_matches() {
-        let mut conn = SqliteConnection::establish(":memory:").unwrap();
-        diesel::connection::SimpleConnection::batch_execute(
-            &mut conn,
-            "CREATE TABLE offers (id TEXT PRIMARY KEY, name TEXT NOT NULL, version BIGINT NOT NULL);
-             INSERT INTO offers VALUES ('a', 'A', 1), ('b', 'B', 1);",
-        )
-        .unwrap();
-        let rename = |conn: &mut SqliteConnection, id: &str, version: i64| {
-            super::update(
-                offers::table,
-                (offers::name.eq(format!("{id}2")), offers::version.eq(version + 1)),
-                offers::id.eq(id).and(offers::version.eq(version)),
-            )
-            .execute(conn)
-            .unwrap()
-        };
-        assert_eq!(rename(&mut conn, "a", 1), 1);
-        assert_eq!(rename(&mut conn, "a", 1), 0, "a stale version matches nothing");
-        let rows: Vec<(String, String, i64)> = offers::table
-            .select((offers::id, offers::name, offers::version))
-            .order(offers::id)
-            .load(&mut conn)
-            .unwrap();
-        assert_eq!(rows, vec![("a".into(), "a2".into(), 2), ("b".into(), "B".into(), 1)]);
     }
 }

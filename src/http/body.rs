@@ -6,14 +6,13 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use validator::Validate;
 
-use crate::error::{ApiError, FieldIssue};
+use crate::error::{ApiError, ErrorCode, FieldIssue, IssueCode, pointer_of, pointer_token};
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -49,8 +48,7 @@ impl<T: DeserializeOwned + Validate + 'static, const LIMIT: usize> FromRequest f
             }
             if !content_type_ok {
                 return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
+                    ErrorCode::UnsupportedMediaType,
                     "Send the body as application/json.",
                 ));
             }
@@ -104,6 +102,16 @@ impl<T: Validate> Validate for Nullable<T> {
     }
 }
 
+/// A request body kept as a JSON object, as sent (a merge patch, whose `null`s matter).
+#[derive(Debug, serde::Deserialize)]
+pub struct RawObject(pub serde_json::Map<String, serde_json::Value>);
+
+impl Validate for RawObject {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        Ok(())
+    }
+}
+
 /// The body of actions that take no parameters: absent, or an empty object (`{}`); any member
 /// is refused as unknown.
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -121,8 +129,7 @@ pub type EmptyBody = OptionalBody<NoBody>;
 
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         format!("The request body is larger than {} KiB.", limit / 1024),
     )
 }
@@ -144,42 +151,50 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         return Err(ApiError::bad_request("Text must not contain NUL characters (\\u0000)."));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
-    let value = result.map_err(|e| {
-        let pointer = pointer_of(e.path());
-        let inner = e.into_inner();
-        let message = inner.to_string();
-        // The path already ends at the unknown member.
-        if let Some(field) = unknown_field_name(&message) {
-            return ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "unknown_field",
-                format!("`{field}` is not a member this request accepts."),
-            )
-            .with_errors(vec![FieldIssue::new(
-                pointer,
-                "unknown_field",
-                strip_position(&message),
-            )]);
-        }
-        let detail = if inner.is_syntax() || inner.is_eof() {
-            format!("The body is not valid JSON: {message}")
-        } else {
-            format!(
-                "The body does not have the expected shape: {}",
-                strip_position(&message)
-            )
-        };
-        ApiError::bad_request(detail).with_errors(vec![FieldIssue::new(
-            pointer,
-            "invalid_json",
-            strip_position(&message),
-        )])
-    })?;
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(shape_error)?;
     deserializer
         .end()
         .map_err(|e| ApiError::bad_request(format!("The body is not valid JSON: {e}")))?;
     Ok(value)
+}
+
+/// Reads `T` from JSON already parsed (a body kept whole as well), with the answers of
+/// [`parse_json`] for what does not fit.
+pub fn parse_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(shape_error)
+}
+
+/// The answer for a body that is not JSON, or not of the expected shape, naming the member at
+/// fault.
+fn shape_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let pointer = pointer_of(e.path());
+    let inner = e.into_inner();
+    let message = inner.to_string();
+    // The path already ends at the unknown member.
+    if let Some(field) = unknown_field_name(&message) {
+        return ApiError::new(
+            ErrorCode::UnknownField,
+            format!("`{field}` is not a member this request accepts."),
+        )
+        .with_errors(vec![FieldIssue::new(
+            pointer,
+            IssueCode::UnknownField,
+            strip_position(&message),
+        )]);
+    }
+    let detail = if inner.is_syntax() || inner.is_eof() {
+        format!("The body is not valid JSON: {message}")
+    } else {
+        format!(
+            "The body does not have the expected shape: {}",
+            strip_position(&message)
+        )
+    };
+    ApiError::bad_request(detail).with_errors(vec![FieldIssue::new(
+        pointer,
+        IssueCode::InvalidJson,
+        strip_position(&message),
+    )])
 }
 
 /// Whether the JSON text escapes a NUL character (`\u0000`); raw control characters are
@@ -200,27 +215,9 @@ fn has_escaped_nul(bytes: &[u8]) -> bool {
     false
 }
 
-fn pointer_of(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut pointer = String::from("#");
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
-            Segment::Map { key } => pointer.push_str(&format!("/{}", escape(key))),
-            Segment::Enum { variant } => pointer.push_str(&format!("/{}", escape(variant))),
-            Segment::Unknown => {}
-        }
-    }
-    pointer
-}
-
-fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
 fn unknown_field_name(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `")?;
-    rest.split('`').next().map(escape)
+    rest.split('`').next().map(|f| pointer_token(f).into_owned())
 }
 
 fn strip_position(message: &str) -> String {
@@ -261,21 +258,21 @@ mod tests {
     #[test]
     fn an_unknown_member_is_named_by_its_pointer() {
         let e = parse_json::<Outer>(br#"{"inner": {"name": "x", "status": "live"}}"#).unwrap_err();
-        assert_eq!(e.code, "unknown_field");
+        assert_eq!(e.code, ErrorCode::UnknownField);
         assert_eq!(e.errors()[0].pointer, "#/inner/status");
     }
 
     #[test]
     fn a_wrong_type_is_a_bad_request_at_its_pointer() {
         let e = parse_json::<Outer>(br#"{"inner": {"name": 5}}"#).unwrap_err();
-        assert_eq!(e.code, "bad_request");
+        assert_eq!(e.code, ErrorCode::BadRequest);
         assert_eq!(e.errors()[0].pointer, "#/inner/name");
     }
 
     #[test]
     fn malformed_empty_and_trailing_input_are_bad_requests() {
         for input in [&b"{"[..], b"", b"  ", br#"{"inner": {"name": "x"}} []"#] {
-            assert_eq!(parse_json::<Outer>(input).unwrap_err().code, "bad_request");
+            assert_eq!(parse_json::<Outer>(input).unwrap_err().code, ErrorCode::BadRequest);
         }
     }
 
@@ -285,13 +282,13 @@ mod tests {
             parse_json::<serde_json::Value>(br#"{"a": "x\u0000y"}"#)
                 .unwrap_err()
                 .code,
-            "bad_request"
+            ErrorCode::BadRequest
         );
         assert_eq!(
             parse_json::<serde_json::Value>(br#"{"a": "\\\u0000"}"#)
                 .unwrap_err()
                 .code,
-            "bad_request"
+            ErrorCode::BadRequest
         );
         let literal: serde_json::Value = parse_json(br#"{"a": "\\u0000"}"#).unwrap();
         assert_eq!(literal["a"], "\\u0000");
@@ -302,7 +299,7 @@ mod tests {
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
         assert_eq!(
             parse_json::<serde_json::Value>(deep.as_bytes()).unwrap_err().code,
-            "bad_request"
+            ErrorCode::BadRequest
         );
     }
 }

@@ -10,70 +10,41 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use crate::error::ApiError;
+use crate::workflow::Precondition;
 
 pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
-/// The `If-Match` header of a write, if any.
-#[derive(Debug, Clone, Default)]
-pub struct IfMatch(Option<String>);
-
-impl IfMatch {
-    /// Fails with 412 unless the header is absent, `*`, or lists the current version's ETag.
-    pub fn check(&self, current_version: i64) -> Result<(), ApiError> {
-        let Some(raw) = &self.0 else { return Ok(()) };
-        let current = etag(current_version);
-        let matches = raw.split(',').map(str::trim).any(|tag| tag == "*" || tag == current);
-        if matches {
-            Ok(())
-        } else {
-            Err(ApiError::precondition_failed())
-        }
+/// `If-Match`, read as the versions the client expects: `*`, a list of strong tags (`"3"`),
+/// or absent. A tag that names no version (weak, garbled) matches none, so it fails the
+/// precondition like a stale one (RFC 9110 13.1.1).
+pub fn precondition(header: Option<&str>) -> Precondition {
+    let Some(raw) = header else { return Precondition::None };
+    let tags: Vec<&str> = raw.split(',').map(str::trim).collect();
+    if tags.contains(&"*") {
+        return Precondition::Any;
     }
+    let versions = tags
+        .iter()
+        .filter_map(|tag| {
+            let version: i64 = tag.strip_prefix('"')?.strip_suffix('"')?.parse().ok()?;
+            (etag(version) == *tag).then_some(version)
+        })
+        .collect();
+    Precondition::OneOf(versions)
 }
 
-impl IfMatch {
-    pub fn is_present(&self) -> bool {
-        self.0.is_some()
-    }
-
-    /// The error for a version-guarded write that found the row already changed: 412 when the
-    /// client named a version, otherwise a signal for [`retry_on_stale`] to decide again.
-    pub fn stale(&self) -> ApiError {
-        if self.is_present() {
-            ApiError::precondition_failed()
-        } else {
-            ApiError::conflict(STALE, "The object changed concurrently.")
-        }
-    }
-}
-
-const STALE: &str = "stale_version";
-const ATTEMPTS: usize = 3;
-
-/// Runs a read-decide-write step again when its version-guarded write lost a race, so the
-/// loser gets the answer the new state calls for. The guarded write must come first in `f`.
-pub fn retry_on_stale<C, T>(conn: &mut C, mut f: impl FnMut(&mut C) -> Result<T, ApiError>) -> Result<T, ApiError> {
-    for _ in 0..ATTEMPTS {
-        match f(conn) {
-            Err(e) if e.code == STALE => continue,
-            other => return other,
-        }
-    }
-    Err(ApiError::unavailable().with_cause("kept losing races for one object"))
-}
-
-impl FromRequest for IfMatch {
+impl FromRequest for Precondition {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let value = match req.headers().get(header::IF_MATCH) {
-            None => Ok(IfMatch(None)),
+            None => Ok(Precondition::None),
             Some(v) => v
                 .to_str()
-                .map(|s| IfMatch(Some(s.to_owned())))
+                .map(|s| precondition(Some(s)))
                 .map_err(|_| ApiError::invalid_parameter("`If-Match` must be visible ASCII text.")),
         };
         ready(value)
@@ -109,19 +80,19 @@ mod tests {
 
     #[test]
     fn if_match_accepts_the_current_tag_star_or_nothing() {
-        assert!(IfMatch(None).check(3).is_ok());
-        assert!(IfMatch(Some("*".into())).check(3).is_ok());
-        assert!(IfMatch(Some("\"3\"".into())).check(3).is_ok());
-        assert!(IfMatch(Some("\"1\", \"3\"".into())).check(3).is_ok());
+        assert!(precondition(None).check(3).is_ok());
+        assert!(precondition(Some("*")).check(3).is_ok());
+        assert!(precondition(Some("\"3\"")).check(3).is_ok());
+        assert!(precondition(Some("\"1\", \"3\"")).check(3).is_ok());
     }
 
     #[test]
     fn stale_weak_or_garbled_tags_fail_the_precondition() {
-        // A malformed tag matches nothing, so it fails the precondition like a stale one (RFC 9110 13.1.1).
-        for tag in ["\"2\"", "W/\"3\"", "3", "garbage", ""] {
+        for tag in ["\"2\"", "W/\"3\"", "3", "garbage", "", "\"03\""] {
             assert_eq!(
-                IfMatch(Some(tag.into())).check(3).unwrap_err().status,
-                StatusCode::PRECONDITION_FAILED
+                precondition(Some(tag)).check(3).unwrap_err().code,
+                crate::error::ErrorCode::PreconditionFailed,
+                "{tag}"
             );
         }
     }

@@ -5,12 +5,12 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpRequest, ResponseError, web};
 use utoipa::openapi::path::{Operation, ParameterIn};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 struct Route {
     def: ResourceDef,
@@ -102,8 +102,7 @@ fn query_names(op: &Operation) -> Vec<String> {
 /// 405 for `method` on a path whose routes allow `allow`.
 pub fn method_not_allowed(method: &Method, allow: &str) -> ApiError {
     ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         format!("{method} is not allowed here; allowed: {allow}."),
     )
     .with_allow(allow)
@@ -112,7 +111,7 @@ pub fn method_not_allowed(method: &Method, allow: &str) -> ApiError {
 pub async fn unmatched(req: HttpRequest, table: web::Data<RouteTable>) -> Result<actix_web::HttpResponse, ApiError> {
     Err(match table.allowed(req.path()) {
         Some(allow) => method_not_allowed(req.method(), allow),
-        None => ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such route."),
+        None => ApiError::new(ErrorCode::NotFound, "No such route."),
     })
 }
 

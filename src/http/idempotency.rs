@@ -10,38 +10,24 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpResponse, ResponseError, web};
-use chrono::{Duration, NaiveDateTime};
-use diesel::prelude::*;
+use actix_web::{Error, HttpRequest, HttpResponse, ResponseError, web};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
-use crate::db::schema::idempotency_keys as keys;
-use crate::db::{self, DbConn};
-use crate::error::ApiError;
+use crate::db;
+use crate::error::{ApiError, ErrorCode};
 use crate::http::body::LARGE_BODY_BYTES;
-use crate::http::time;
+use crate::http::headers::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
+use crate::idempotency::{self as keys, Claim};
+use crate::state::AppState;
 
-pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
-pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
-const RETENTION_HOURS: i64 = 24;
-/// A key still "running" after this long belongs to a request that died; it may be retried.
-const ABANDONED_AFTER_SECONDS: i64 = 120;
 const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
-#[derive(Debug)]
-enum Claim {
-    Proceed,
-    /// The token's user is gone or disabled: no replay; the handler answers 401.
-    Bypass,
-    Replay {
-        status: u16,
-        body: String,
-        headers: String,
-    },
-    Mismatch,
-    InProgress,
+/// Where a request's key lives: its user's keys, or, for anonymous callers, who cannot be told
+/// apart, keys that match only this very request (nobody can block or read another's key).
+struct Slot {
+    scope: String,
+    key: String,
 }
 
 pub async fn middleware(
@@ -61,140 +47,161 @@ pub async fn middleware(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(req.into_response(ApiError::internal("application state missing").error_response()));
     };
-    let user = token_subject(&req, &state);
-
+    let token = bearer(&req).map(str::to_owned);
     let (http_req, mut payload) = req.into_parts();
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let Ok(chunk) = chunk else {
-            return refuse(http_req, ApiError::bad_request("cannot read the body"));
-        };
-        if body.len() + chunk.len() > LARGE_BODY_BYTES {
-            return refuse(
-                http_req,
-                crate::http::context::problem_for_status(StatusCode::PAYLOAD_TOO_LARGE),
-            );
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let request_hash = hash_request(&http_req, &body);
-    // Anonymous callers cannot be told apart, so their keys only match identical requests:
-    // nobody can block or read another client's key.
-    let scope = match &user {
-        Some(id) => format!("user:{id}"),
-        None => format!("anonymous:{request_hash}"),
+    let body = match read_body(&mut payload).await {
+        Ok(body) => body,
+        Err(e) => return refuse(http_req, e),
     };
-
-    let claim = {
-        let (scope, key, request_hash) = (scope.clone(), key.clone(), request_hash.clone());
+    let request_hash = hash_request(&http_req, &body);
+    let claims = token.and_then(|t| state.tokens.verify(&t).ok());
+    let claimed = {
+        let (key, request_hash) = (key.clone(), request_hash.clone());
         db::write(&state.pool, move |conn| {
-            if let Some(id) = &user
-                && crate::users::repo::find_active(conn, id)?.is_none()
-            {
-                return Ok(Claim::Bypass);
-            }
-            claim(conn, &scope, &key, &request_hash)
+            let user = match &claims {
+                None => None,
+                // The token's user is gone or disabled: no replay; the handler answers 401.
+                Some(claims) => match crate::auth::identify(conn, claims)? {
+                    Some(caller) => Some(caller.id),
+                    None => return Ok(None),
+                },
+            };
+            let scope = match user {
+                Some(id) => format!("user:{id}"),
+                None => format!("anonymous:{request_hash}"),
+            };
+            let claim = keys::claim(conn, &scope, &key, &request_hash)?;
+            Ok(Some((
+                Slot {
+                    scope,
+                    key: key.clone(),
+                },
+                claim,
+            )))
         })
         .await
     };
-    let claim = match claim {
-        Ok(c) => c,
-        Err(e) if e.code == "already_exists" => Claim::InProgress,
-        Err(e) => return refuse(http_req, e),
-    };
-    match claim {
-        Claim::Mismatch => refuse(
+    match claimed {
+        Ok(Some((slot, Claim::Proceed))) => proceed(&state, slot, http_req, body, next).await,
+        Ok(Some((_, Claim::Replay { status, body, headers }))) => Ok(replay(http_req, status, body, &headers)),
+        Ok(Some((_, Claim::Mismatch))) => refuse(
             http_req,
-            ApiError::unprocessable(
-                "idempotency_key_reused",
+            ApiError::new(
+                ErrorCode::IdempotencyKeyReused,
                 "This Idempotency-Key was used with another request body.",
             ),
         ),
-        Claim::InProgress => refuse(
-            http_req,
-            ApiError::conflict(
-                "request_in_progress",
-                "A request with this Idempotency-Key is still running; retry shortly.",
-            ),
-        ),
-        Claim::Replay { status, body, headers } => {
-            let mut response = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
-            let stored: BTreeMap<String, String> = serde_json::from_str(&headers).unwrap_or_default();
-            for (name, value) in stored {
-                response.insert_header((name, value));
-            }
-            response.insert_header((IDEMPOTENT_REPLAYED, HeaderValue::from_static("true")));
-            Ok(ServiceResponse::new(http_req, response.body(body)))
-        }
-        Claim::Bypass => {
-            let (_, mut replay) = actix_http::h1::Payload::create(true);
-            replay.unread_data(body.into());
-            let req = ServiceRequest::from_parts(http_req, Payload::from(replay));
-            next.call(req).await.map(ServiceResponse::map_into_boxed_body)
-        }
-        Claim::Proceed => {
-            let (_, mut replay) = actix_http::h1::Payload::create(true);
-            replay.unread_data(body.into());
-            let req = ServiceRequest::from_parts(http_req, Payload::from(replay));
-            let response = next.call(req).await?;
-            let (http_req, response) = response.into_parts();
-            let status = response.status();
-            let (head, body) = response.into_parts();
-            let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
-            // Answers that carry secrets say `no-store` and are never written down; neither are
-            // failures the client should simply retry.
-            let secret = head
-                .headers()
-                .get(header::CACHE_CONTROL)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("no-store"));
-            let keep = (status.is_success() || status.is_client_error())
-                && !matches!(status.as_u16(), 401 | 408 | 429)
-                && !secret;
-            let text = String::from_utf8(bytes.to_vec()).ok();
-            let outcome = match (keep, text) {
-                (true, Some(text)) => {
-                    let headers: BTreeMap<String, String> = REPLAYED_HEADERS
-                        .iter()
-                        .filter_map(|h| {
-                            head.headers()
-                                .get(h)
-                                .and_then(|v| v.to_str().ok())
-                                .map(|v| (h.to_string(), v.to_owned()))
-                        })
-                        .collect();
-                    let headers = serde_json::to_string(&headers).unwrap_or_default();
-                    let code = status.as_u16() as i32;
-                    db::write(&state.pool, move |conn| {
-                        store(conn, &scope, &key, code, &text, &headers)
-                    })
-                    .await
-                }
-                _ => db::write(&state.pool, move |conn| release(conn, &scope, &key)).await,
-            };
-            if let Err(e) = outcome {
-                tracing::warn!(error = %e, "cannot record the idempotent response");
-            }
-            Ok(ServiceResponse::new(http_req, head.set_body(BoxBody::new(bytes))))
-        }
+        Ok(Some((_, Claim::InProgress))) => refuse(http_req, in_progress()),
+        Err(e) if e.code == ErrorCode::AlreadyExists => refuse(http_req, in_progress()),
+        Err(e) => refuse(http_req, e),
+        Ok(None) => next
+            .call(restore(http_req, body))
+            .await
+            .map(ServiceResponse::map_into_boxed_body),
     }
 }
 
-fn refuse(req: actix_web::HttpRequest, error: ApiError) -> Result<ServiceResponse<BoxBody>, Error> {
+fn in_progress() -> ApiError {
+    ApiError::new(
+        ErrorCode::RequestInProgress,
+        "A request with this Idempotency-Key is still running; retry shortly.",
+    )
+}
+
+fn bearer(req: &ServiceRequest) -> Option<&str> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::auth::bearer_token)
+}
+
+async fn read_body(payload: &mut Payload) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::bad_request("cannot read the body"))?;
+        if body.len() + chunk.len() > LARGE_BODY_BYTES {
+            return Err(super::problem::problem_for_status(StatusCode::PAYLOAD_TOO_LARGE));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The request again, with the body that was read from it.
+fn restore(req: HttpRequest, body: Vec<u8>) -> ServiceRequest {
+    let (_, mut replay) = actix_http::h1::Payload::create(true);
+    replay.unread_data(body.into());
+    ServiceRequest::from_parts(req, Payload::from(replay))
+}
+
+fn replay(req: HttpRequest, status: u16, body: String, headers: &str) -> ServiceResponse<BoxBody> {
+    let mut response = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
+    let stored: BTreeMap<String, String> = serde_json::from_str(headers).unwrap_or_default();
+    for (name, value) in stored {
+        response.insert_header((name, value));
+    }
+    response.insert_header((IDEMPOTENT_REPLAYED, HeaderValue::from_static("true")));
+    ServiceResponse::new(req, response.body(body))
+}
+
+/// Runs the request that holds the key, then keeps its answer for repeats, or gives the key up.
+async fn proceed(
+    state: &AppState,
+    slot: Slot,
+    req: HttpRequest,
+    body: Vec<u8>,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let response = next.call(restore(req, body)).await?;
+    let (req, response) = response.into_parts();
+    let status = response.status();
+    let (head, body) = response.into_parts();
+    let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
+    let outcome = match kept(status, head.headers(), &bytes) {
+        Some((text, headers)) => {
+            let code = status.as_u16() as i32;
+            db::write(&state.pool, move |conn| {
+                keys::store(conn, &slot.scope, &slot.key, code, &text, &headers)
+            })
+            .await
+        }
+        None => db::write(&state.pool, move |conn| keys::release(conn, &slot.scope, &slot.key)).await,
+    };
+    if let Err(e) = outcome {
+        tracing::warn!(error = %e, "cannot record the idempotent response");
+    }
+    Ok(ServiceResponse::new(req, head.set_body(BoxBody::new(bytes))))
+}
+
+/// The body and replayed headers of an answer worth keeping. Answers that carry secrets say
+/// `no-store` and are never written down; neither are failures the client should simply retry.
+fn kept(status: StatusCode, headers: &header::HeaderMap, body: &[u8]) -> Option<(String, String)> {
+    let secret = headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store"));
+    let final_answer = (status.is_success() || status.is_client_error()) && !matches!(status.as_u16(), 401 | 408 | 429);
+    if secret || !final_answer {
+        return None;
+    }
+    let text = String::from_utf8(body.to_vec()).ok()?;
+    let replayed: BTreeMap<String, String> = REPLAYED_HEADERS
+        .iter()
+        .filter_map(|h| {
+            headers
+                .get(h)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| (h.to_string(), v.to_owned()))
+        })
+        .collect();
+    Some((text, serde_json::to_string(&replayed).unwrap_or_default()))
+}
+
+fn refuse(req: HttpRequest, error: ApiError) -> Result<ServiceResponse<BoxBody>, Error> {
     Ok(ServiceResponse::new(req, error.error_response()))
 }
 
-/// The user a valid bearer token names, if any.
-fn token_subject(req: &ServiceRequest, state: &AppState) -> Option<String> {
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(crate::auth::bearer_token)?;
-    state.tokens.verify(token).ok().map(|claims| claims.sub.clone())
-}
-
-fn hash_request(req: &actix_web::HttpRequest, body: &[u8]) -> String {
+fn hash_request(req: &HttpRequest, body: &[u8]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(req.method().as_str());
     hasher.update([0]);
@@ -211,79 +218,4 @@ fn hash_request(req: &actix_web::HttpRequest, body: &[u8]) -> String {
     hasher.update([0]);
     hasher.update(body);
     hex::encode(hasher.finalize())
-}
-
-type Row = (String, Option<i32>, Option<String>, Option<String>, NaiveDateTime);
-
-fn claim(conn: &mut DbConn, scope: &str, key: &str, request_hash: &str) -> Result<Claim, ApiError> {
-    let now = time::now();
-    let existing: Option<Row> = keys::table
-        .find((scope, key))
-        .select((
-            keys::request_hash,
-            keys::status_code,
-            keys::response_body,
-            keys::response_headers,
-            keys::created_at,
-        ))
-        .first(conn)
-        .optional()?;
-    let Some((stored_hash, status, body, headers, created_at)) = existing else {
-        diesel::insert_into(keys::table)
-            .values((
-                keys::scope.eq(scope),
-                keys::idempotency_key.eq(key),
-                keys::request_hash.eq(request_hash),
-                keys::created_at.eq(now),
-            ))
-            .execute(conn)?;
-        return Ok(Claim::Proceed);
-    };
-    let expired = created_at < now - Duration::hours(RETENTION_HOURS);
-    let abandoned = status.is_none() && created_at < now - Duration::seconds(ABANDONED_AFTER_SECONDS);
-    if expired || (abandoned && stored_hash == request_hash) {
-        diesel::update(keys::table.find((scope, key)))
-            .set((
-                keys::request_hash.eq(request_hash),
-                keys::status_code.eq(None::<i32>),
-                keys::response_body.eq(None::<String>),
-                keys::response_headers.eq(None::<String>),
-                keys::created_at.eq(now),
-            ))
-            .execute(conn)?;
-        return Ok(Claim::Proceed);
-    }
-    if stored_hash != request_hash {
-        return Ok(Claim::Mismatch);
-    }
-    Ok(match (status, body) {
-        (Some(status), Some(body)) => Claim::Replay {
-            status: status as u16,
-            body,
-            headers: headers.unwrap_or_default(),
-        },
-        _ => Claim::InProgress,
-    })
-}
-
-fn store(conn: &mut DbConn, scope: &str, key: &str, status: i32, body: &str, headers: &str) -> Result<(), ApiError> {
-    diesel::update(keys::table.find((scope, key)))
-        .set((
-            keys::status_code.eq(status),
-            keys::response_body.eq(body),
-            keys::response_headers.eq(headers),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-fn release(conn: &mut DbConn, scope: &str, key: &str) -> Result<(), ApiError> {
-    diesel::delete(keys::table.find((scope, key))).execute(conn)?;
-    Ok(())
-}
-
-/// Deletes keys past their retention; run at start and then periodically.
-pub fn purge_expired(conn: &mut DbConn) -> Result<usize, ApiError> {
-    let cutoff = time::now() - Duration::hours(RETENTION_HOURS);
-    Ok(diesel::delete(keys::table.filter(keys::created_at.lt(cutoff))).execute(conn)?)
 }

@@ -1,12 +1,13 @@
-//! The HTTP conventions every endpoint shares: request context, bodies, pagination, conditional
-//! requests, idempotency, rendered answers kept per version, and the answers for unknown routes.
+//! The HTTP conventions every endpoint shares: the request id and log line, problem bodies,
+//! JSON bodies, pages on the wire, ETag/If-Match, idempotency, and the answers for unknown
+//! routes. It knows no resource.
 
 pub mod body;
 pub mod conditional;
-pub mod context;
 pub mod fallback;
+pub mod headers;
 pub mod idempotency;
 pub mod metrics;
 pub mod pagination;
-pub mod render_cache;
-pub mod time;
+pub mod problem;
+pub mod request_id;

@@ -1,10 +1,11 @@
-//! The offer and submission state machines as plain Rust. Handlers and `allowed_actions` both go
-//! through [`apply`] and [`certify`], so the API never lists an action it would then refuse.
+//! The offer state machine as plain Rust. Services and `allowed_actions` both go through
+//! [`OfferLifecycle`], so the API never lists an action it would then refuse.
 
-use super::model::{OfferStatus, SubmissionState};
+use super::model::OfferStatus;
 use crate::auth::roles::{Capability, Role};
-pub use crate::lifecycle::Refusal;
+use crate::error::ErrorCode;
 use crate::string_enum;
+use crate::workflow::{Lifecycle, Refusal};
 
 string_enum! {
     /// What a caller may do to an offer (the values of `allowed_actions`).
@@ -39,76 +40,61 @@ impl OfferAction {
     }
 }
 
-/// The status an offer has after `action`, or why it cannot be done.
-pub fn apply(facts: OfferFacts, action: OfferAction, role: Role) -> Result<OfferStatus, Refusal> {
-    use OfferStatus::*;
-    if !action.capability().allowed(role) {
-        return Err(Refusal::Forbidden);
+const NOT_DELETABLE: Refusal = Refusal::Conflict(
+    ErrorCode::OfferNotDeletable,
+    "Only an offer that was never live and has no submission in progress can be deleted.",
+);
+const IN_PROGRESS: Refusal = Refusal::Conflict(
+    ErrorCode::SubmissionInProgress,
+    "A submission of this offer is already in progress.",
+);
+const INCOMPLETE: Refusal = Refusal::Conflict(
+    ErrorCode::SectionsIncomplete,
+    "Required sections are incomplete; see `errors`.",
+);
+const NOT_IN_PREVIEW: Refusal = Refusal::Conflict(ErrorCode::GoLiveNotAllowed, "Only an offer in preview can go live.");
+
+/// DOMAIN.md's offer table.
+pub struct OfferLifecycle;
+
+impl Lifecycle for OfferLifecycle {
+    type State = OfferStatus;
+    type Action = OfferAction;
+    type Facts = OfferFacts;
+
+    const ACTIONS: &'static [OfferAction] = OfferAction::ALL;
+
+    fn state(facts: &OfferFacts) -> OfferStatus {
+        facts.status
     }
-    let in_flight = matches!(facts.status, PublishInProgress | Preview);
-    match action {
-        OfferAction::Edit => Ok(facts.status),
-        OfferAction::Delete if facts.has_ever_been_live || !matches!(facts.status, Draft | AttentionNeeded) => {
-            Err(Refusal::Conflict("offer_not_deletable"))
+
+    fn apply(facts: OfferFacts, action: OfferAction, role: Role) -> Result<OfferStatus, Refusal> {
+        use OfferStatus::*;
+        if !action.capability().allowed(role) {
+            return Err(Refusal::Forbidden);
         }
-        OfferAction::Delete => Ok(facts.status),
-        OfferAction::Publish if in_flight => Err(Refusal::Conflict("submission_in_progress")),
-        OfferAction::Publish if !facts.can_publish => Err(Refusal::Conflict("sections_incomplete")),
-        OfferAction::Publish => Ok(PublishInProgress),
-        OfferAction::CancelPublish if facts.status == PublishInProgress => Ok(match facts.status_before_submission {
-            Live => Live,
-            NotAvailable => NotAvailable,
-            _ => Draft,
-        }),
-        OfferAction::GoLive if facts.status == Preview => Ok(Live),
-        OfferAction::GoLive => Err(Refusal::Conflict("go_live_not_allowed")),
-        OfferAction::StopDistribution if facts.status == Live => Ok(NotAvailable),
-        OfferAction::CancelPublish | OfferAction::StopDistribution => {
-            Err(Refusal::Conflict("invalid_state_transition"))
+        let in_flight = matches!(facts.status, PublishInProgress | Preview);
+        match action {
+            OfferAction::Edit => Ok(facts.status),
+            OfferAction::Delete if facts.has_ever_been_live || !matches!(facts.status, Draft | AttentionNeeded) => {
+                Err(NOT_DELETABLE)
+            }
+            OfferAction::Delete => Ok(facts.status),
+            OfferAction::Publish if in_flight => Err(IN_PROGRESS),
+            OfferAction::Publish if !facts.can_publish => Err(INCOMPLETE),
+            OfferAction::Publish => Ok(PublishInProgress),
+            OfferAction::CancelPublish if facts.status == PublishInProgress => {
+                Ok(match facts.status_before_submission {
+                    Live => Live,
+                    NotAvailable => NotAvailable,
+                    _ => Draft,
+                })
+            }
+            OfferAction::GoLive if facts.status == Preview => Ok(Live),
+            OfferAction::GoLive => Err(NOT_IN_PREVIEW),
+            OfferAction::StopDistribution if facts.status == Live => Ok(NotAvailable),
+            OfferAction::CancelPublish | OfferAction::StopDistribution => Err(Refusal::InvalidTransition),
         }
-    }
-}
-
-/// The actions `role` may take on an offer now.
-pub fn allowed_actions(facts: OfferFacts, role: Role) -> Vec<OfferAction> {
-    OfferAction::ALL
-        .iter()
-        .copied()
-        .filter(|a| apply(facts, *a, role).is_ok())
-        .collect()
-}
-
-/// The outcome of a certification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Passed,
-    Failed,
-}
-
-/// The submission and offer states a reviewer's verdict leads to.
-pub fn certify(
-    state: SubmissionState,
-    verdict: Verdict,
-    role: Role,
-) -> Result<(SubmissionState, OfferStatus), Refusal> {
-    if !Capability::CertifySubmissions.allowed(role) {
-        return Err(Refusal::Forbidden);
-    }
-    match (state, verdict) {
-        (SubmissionState::InCertification, Verdict::Passed) => Ok((SubmissionState::InPreview, OfferStatus::Preview)),
-        (SubmissionState::InCertification, Verdict::Failed) => {
-            Ok((SubmissionState::FailedCertification, OfferStatus::AttentionNeeded))
-        }
-        _ => Err(Refusal::Conflict("invalid_state_transition")),
-    }
-}
-
-/// The actions `role` may take on a submission now (`certify`).
-pub fn submission_actions(state: SubmissionState, role: Role) -> Vec<&'static str> {
-    if certify(state, Verdict::Passed, role).is_ok() {
-        vec!["certify"]
-    } else {
-        Vec::new()
     }
 }
 
@@ -118,7 +104,7 @@ mod tests {
     use OfferStatus::*;
 
     /// DOMAIN.md's offer table, row by row: (action, statuses it is allowed from, resulting status).
-    fn expected(facts: OfferFacts, action: OfferAction) -> Result<OfferStatus, &'static str> {
+    fn expected(facts: OfferFacts, action: OfferAction) -> Result<OfferStatus, ErrorCode> {
         let s = facts.status;
         match action {
             OfferAction::Edit => Ok(s),
@@ -126,32 +112,32 @@ mod tests {
                 if !facts.has_ever_been_live && [Draft, AttentionNeeded].contains(&s) {
                     Ok(s)
                 } else {
-                    Err("offer_not_deletable")
+                    Err(ErrorCode::OfferNotDeletable)
                 }
             }
             OfferAction::Publish => match s {
-                PublishInProgress | Preview => Err("submission_in_progress"),
-                _ if !facts.can_publish => Err("sections_incomplete"),
+                PublishInProgress | Preview => Err(ErrorCode::SubmissionInProgress),
+                _ if !facts.can_publish => Err(ErrorCode::SectionsIncomplete),
                 _ => Ok(PublishInProgress),
             },
             OfferAction::CancelPublish => match (s, facts.status_before_submission) {
                 (PublishInProgress, Live) => Ok(Live),
                 (PublishInProgress, NotAvailable) => Ok(NotAvailable),
                 (PublishInProgress, _) => Ok(Draft),
-                _ => Err("invalid_state_transition"),
+                _ => Err(ErrorCode::InvalidStateTransition),
             },
             OfferAction::GoLive => {
                 if s == Preview {
                     Ok(Live)
                 } else {
-                    Err("go_live_not_allowed")
+                    Err(ErrorCode::GoLiveNotAllowed)
                 }
             }
             OfferAction::StopDistribution => {
                 if s == Live {
                     Ok(NotAvailable)
                 } else {
-                    Err("invalid_state_transition")
+                    Err(ErrorCode::InvalidStateTransition)
                 }
             }
         }
@@ -179,14 +165,14 @@ mod tests {
                         };
                         for &action in OfferAction::ALL {
                             for &role in Role::ALL {
-                                let got = apply(facts, action, role);
+                                let got = OfferLifecycle::apply(facts, action, role).map_err(Refusal::code);
                                 let want = if role_may(role, action) {
-                                    expected(facts, action).map_err(Refusal::Conflict)
+                                    expected(facts, action)
                                 } else {
-                                    Err(Refusal::Forbidden)
+                                    Err(ErrorCode::Forbidden)
                                 };
                                 assert_eq!(got, want, "{facts:?} {action} {role}");
-                                assert_eq!(allowed_actions(facts, role).contains(&action), want.is_ok());
+                                assert_eq!(OfferLifecycle::allowed(facts, role).contains(&action), want.is_ok());
                                 checked += 1;
                             }
                         }
@@ -195,31 +181,5 @@ mod tests {
             }
         }
         assert_eq!(checked, 6 * 2 * 2 * 6 * 6 * 5);
-    }
-
-    #[test]
-    fn only_reviewers_certify_and_only_in_certification() {
-        for &state in SubmissionState::ALL {
-            for &role in Role::ALL {
-                for verdict in [Verdict::Passed, Verdict::Failed] {
-                    let got = certify(state, verdict, role);
-                    let want = match (role, state, verdict) {
-                        (r, _, _) if r != Role::Reviewer => Err(Refusal::Forbidden),
-                        (_, SubmissionState::InCertification, Verdict::Passed) => {
-                            Ok((SubmissionState::InPreview, Preview))
-                        }
-                        (_, SubmissionState::InCertification, Verdict::Failed) => {
-                            Ok((SubmissionState::FailedCertification, AttentionNeeded))
-                        }
-                        _ => Err(Refusal::Conflict("invalid_state_transition")),
-                    };
-                    assert_eq!(got, want, "{state} {role} {verdict:?}");
-                }
-                assert_eq!(
-                    submission_actions(state, role) == ["certify"],
-                    role == Role::Reviewer && state == SubmissionState::InCertification
-                );
-            }
-        }
     }
 }

@@ -1,7 +1,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{offers, submissions};
+use crate::db::schema::offers;
+use crate::ids::{OfferId, OrganizationId, PublisherProfileId, SolutionId};
 use crate::string_enum;
 
 string_enum! {
@@ -99,38 +100,31 @@ impl CoSellStatus {
     }
 }
 
-string_enum! {
-    pub enum SubmissionState {
-        InCertification => "in_certification",
-        FailedCertification => "failed_certification",
-        InPreview => "in_preview",
-        Completed => "completed",
-        Canceled => "canceled",
-    }
-}
-
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = offers)]
 pub struct Offer {
-    pub id: String,
-    pub organization_id: String,
-    pub publisher_profile_id: String,
+    pub id: OfferId,
+    pub organization_id: OrganizationId,
+    pub publisher_profile_id: PublisherProfileId,
     pub offer_alias: String,
     pub name: String,
-    pub offer_type: String,
-    pub status: String,
-    pub origin: String,
-    pub source_solution_id: Option<String>,
+    pub offer_type: OfferType,
+    pub status: OfferStatus,
+    pub origin: Origin,
+    pub source_solution_id: Option<SolutionId>,
     /// Set only when inherited from a legacy solution; otherwise computed.
-    pub co_sell_status: Option<String>,
+    pub co_sell_status: Option<CoSellStatus>,
     pub incentive_eligible: bool,
+    /// JSON `ReferralPipeline`.
     pub referral_pipeline: Option<String>,
+    /// JSON: the names of the fields a migration copied.
     pub copied_fields: Option<String>,
     pub has_ever_been_live: bool,
     pub live_url: Option<String>,
     /// Incremented by every content edit; compared with `live_content_revision`.
     pub content_revision: i64,
     pub live_content_revision: Option<i64>,
+    /// The sections, each the JSON of its type in `sections`.
     pub setup: Option<String>,
     pub properties: Option<String>,
     pub listing: Option<String>,
@@ -142,20 +136,67 @@ pub struct Offer {
     pub version: i64,
 }
 
+impl Offer {
+    /// A new draft without content.
+    pub fn draft(
+        organization_id: OrganizationId,
+        publisher_profile_id: PublisherProfileId,
+        offer_alias: String,
+        name: String,
+        offer_type: OfferType,
+        origin: Origin,
+    ) -> Self {
+        let now = crate::time::now();
+        Self {
+            id: OfferId::generate(),
+            organization_id,
+            publisher_profile_id,
+            offer_alias,
+            name,
+            offer_type,
+            status: OfferStatus::Draft,
+            origin,
+            source_solution_id: None,
+            co_sell_status: None,
+            incentive_eligible: false,
+            referral_pipeline: None,
+            copied_fields: None,
+            has_ever_been_live: false,
+            live_url: None,
+            content_revision: 0,
+            live_content_revision: None,
+            setup: None,
+            properties: None,
+            listing: None,
+            plans: None,
+            resell_csp: None,
+            co_sell: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+
+    /// Edits made since the live version was published.
+    pub fn has_unpublished_changes(&self) -> bool {
+        self.live_content_revision.is_some_and(|r| r != self.content_revision)
+    }
+}
+
 /// An offer without its sections, for lists.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = offers)]
 pub struct OfferSummary {
-    pub id: String,
-    pub organization_id: String,
-    pub publisher_profile_id: String,
+    pub id: OfferId,
+    pub organization_id: OrganizationId,
+    pub publisher_profile_id: PublisherProfileId,
     pub offer_alias: String,
     pub name: String,
-    pub offer_type: String,
-    pub status: String,
-    pub origin: String,
-    pub source_solution_id: Option<String>,
-    pub co_sell_status: Option<String>,
+    pub offer_type: OfferType,
+    pub status: OfferStatus,
+    pub origin: Origin,
+    pub source_solution_id: Option<SolutionId>,
+    pub co_sell_status: Option<CoSellStatus>,
     pub has_ever_been_live: bool,
     pub live_url: Option<String>,
     pub content_revision: i64,
@@ -182,42 +223,21 @@ pub struct OfferContentChanges {
 #[derive(Debug, Default, Clone, AsChangeset)]
 #[diesel(table_name = offers)]
 pub struct OfferStateChanges {
-    pub status: Option<String>,
+    pub status: Option<OfferStatus>,
     pub has_ever_been_live: Option<bool>,
     pub live_url: Option<Option<String>>,
     pub live_content_revision: Option<Option<i64>>,
-    pub co_sell_status: Option<Option<String>>,
+    pub co_sell_status: Option<Option<CoSellStatus>>,
     pub incentive_eligible: Option<bool>,
     pub referral_pipeline: Option<Option<String>>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
-#[diesel(table_name = submissions)]
-pub struct Submission {
-    pub id: String,
-    pub offer_id: String,
-    pub organization_id: String,
-    pub sequence: i64,
-    pub state: String,
-    pub offer_status_before: String,
-    pub content_revision: i64,
-    pub steps: String,
-    pub certification: Option<String>,
-    pub preview_url: Option<String>,
-    pub snapshot: String,
-    pub notes_for_certification: Option<String>,
-    pub submitted_by: String,
-    pub submitted_at: NaiveDateTime,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub version: i64,
-}
-
-#[derive(Debug, Default, Clone, AsChangeset)]
-#[diesel(table_name = submissions)]
-pub struct SubmissionChanges {
-    pub state: Option<String>,
-    pub steps: Option<String>,
-    pub certification: Option<Option<String>>,
-    pub preview_url: Option<Option<String>>,
+impl OfferStateChanges {
+    /// A move to `status` and nothing else.
+    pub fn status(status: OfferStatus) -> Self {
+        Self {
+            status: Some(status),
+            ..Default::default()
+        }
+    }
 }

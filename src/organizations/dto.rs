@@ -4,12 +4,12 @@ use validator::Validate;
 
 use super::model::Organization;
 use crate::http::body::non_null;
-use crate::http::time::Timestamp;
+use crate::ids::OrganizationId;
+use crate::time::Timestamp;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrganizationView {
-    #[schema(example = "01937e4a-7b1c-7000-8000-000000000001")]
-    pub id: String,
+    pub id: OrganizationId,
     #[schema(example = "Contoso Ltd")]
     pub name: String,
     /// The Microsoft Partner Network id; fixed at enrolment.

@@ -2,17 +2,15 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, web};
 
 use super::dto::{OrganizationView, UpdateOrganization};
-use super::model::OrganizationChanges;
-use super::repo;
-use crate::app::AppState;
-use crate::audit::{self, Actor, Event};
+use super::service;
 use crate::auth::Caller;
-use crate::auth::roles::Capability;
 use crate::db;
 use crate::error::ApiError;
 use crate::http::body::Body;
-use crate::http::conditional::{IfMatch, entity, retry_on_stale};
+use crate::http::conditional::entity;
 use crate::openapi::responses::*;
+use crate::state::AppState;
+use crate::workflow::Precondition;
 
 #[utoipa::path(
     operation_id = "get_organization",
@@ -27,12 +25,9 @@ use crate::openapi::responses::*;
 )]
 #[get("/organization")]
 pub async fn get_organization(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let id = caller.own_organization()?.to_string();
-    let org = db::read(&state.pool, move |conn| repo::find(conn, &id))
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let version = org.version;
-    Ok(entity(StatusCode::OK, &OrganizationView::from(org), version))
+    let organization = db::read(&state.pool, move |conn| service::own(conn, &caller)).await?;
+    let version = organization.version;
+    Ok(entity(StatusCode::OK, &OrganizationView::from(organization), version))
 }
 
 #[utoipa::path(
@@ -53,32 +48,14 @@ pub async fn get_organization(caller: Caller, state: web::Data<AppState>) -> Res
 pub async fn update_organization(
     caller: Caller,
     state: web::Data<AppState>,
-    if_match: IfMatch,
+    expected: Precondition,
     body: Body<UpdateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Capability::UpdateOrganization)?;
-    let id = caller.own_organization()?.to_string();
     let input = body.into_inner();
-    let org = db::write(&state.pool, move |conn| {
-        retry_on_stale(conn, |conn| {
-            let org = repo::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
-            if_match.check(org.version)?;
-            let changes = OrganizationChanges {
-                name: input.name.as_ref().map(|n| n.trim().to_owned()),
-                country: input.country.clone(),
-            };
-            if !repo::update(conn, &id, org.version, &changes)? {
-                return Err(if_match.stale());
-            }
-            audit::record(
-                conn,
-                Some(&Actor::from(&caller)),
-                Event::new("organization.updated", "organization", &id, Some(&id)),
-            )?;
-            repo::find(conn, &id)?.ok_or_else(ApiError::not_found)
-        })
+    let organization = db::write(&state.pool, move |conn| {
+        service::update(conn, &caller, &expected, &input)
     })
     .await?;
-    let version = org.version;
-    Ok(entity(StatusCode::OK, &OrganizationView::from(org), version))
+    let version = organization.version;
+    Ok(entity(StatusCode::OK, &OrganizationView::from(organization), version))
 }

@@ -1,6 +1,8 @@
-//! Partner organizations: enrolment creates one; its owners and managers keep its profile.
+//! Partner organizations: enrolled with their first owner, their profile kept by owners and
+//! managers.
 
 pub mod dto;
 pub mod handlers;
 pub mod model;
 pub mod repo;
+pub mod service;

@@ -2,11 +2,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::organizations;
+use crate::ids::OrganizationId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = organizations)]
 pub struct Organization {
-    pub id: String,
+    pub id: OrganizationId,
     pub name: String,
     pub mpn_id: String,
     pub country: String,

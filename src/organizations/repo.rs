@@ -1,12 +1,13 @@
 use diesel::prelude::*;
 
 use super::model::{Organization, OrganizationChanges};
-use crate::db::DbConn;
 use crate::db::schema::organizations;
-use crate::error::ApiError;
-use crate::http::time;
+use crate::db::{self, DbConn};
+use crate::error::{ApiError, ErrorCode};
+use crate::ids::OrganizationId;
+use crate::time;
 
-pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<Organization>, ApiError> {
+pub fn find(conn: &mut DbConn, id: &OrganizationId) -> Result<Option<Organization>, ApiError> {
     Ok(organizations::table
         .find(id)
         .select(Organization::as_select())
@@ -23,29 +24,23 @@ pub fn find_by_mpn_id(conn: &mut DbConn, mpn_id: &str) -> Result<Option<Organiza
 }
 
 pub fn insert(conn: &mut DbConn, organization: &Organization) -> Result<(), ApiError> {
-    diesel::insert_into(organizations::table)
-        .values(organization)
-        .execute(conn)
-        .map_err(|e| match e {
-            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                ApiError::conflict(
-                    "already_exists",
-                    "An organization with this MPN ID is already enrolled.",
-                )
-            }
-            other => other.into(),
-        })?;
-    Ok(())
+    db::unique(
+        diesel::insert_into(organizations::table)
+            .values(organization)
+            .execute(conn),
+        ErrorCode::AlreadyExists,
+        "An organization with this MPN ID is already enrolled.",
+    )
 }
 
-/// Applies `changes` if the row is still at `expected_version`; false when it moved on.
+/// Applies `changes` if the row is still at `expected_version`: the rows it changed.
 pub fn update(
     conn: &mut DbConn,
-    id: &str,
+    id: &OrganizationId,
     expected_version: i64,
     changes: &OrganizationChanges,
-) -> Result<bool, ApiError> {
-    let rows = diesel::update(
+) -> Result<usize, ApiError> {
+    Ok(diesel::update(
         organizations::table
             .find(id)
             .filter(organizations::version.eq(expected_version)),
@@ -55,6 +50,14 @@ pub fn update(
         organizations::updated_at.eq(time::now()),
         organizations::version.eq(expected_version + 1),
     ))
-    .execute(conn)?;
-    Ok(rows == 1)
+    .execute(conn)?)
+}
+
+/// Serialises membership changes of one organization: on PostgreSQL the update takes the
+/// organization row's lock until the transaction ends (SQLite writers are serial already).
+pub fn lock(conn: &mut DbConn, id: &OrganizationId) -> Result<(), ApiError> {
+    diesel::update(organizations::table.find(id))
+        .set(organizations::version.eq(organizations::version))
+        .execute(conn)?;
+    Ok(())
 }

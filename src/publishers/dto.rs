@@ -4,15 +4,14 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::model::{PublisherProfile, PublisherStatus};
-use crate::error::ApiError;
 use crate::http::body::non_null;
-use crate::http::time::Timestamp;
+use crate::ids::{OrganizationId, PublisherProfileId};
+use crate::time::Timestamp;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublisherProfileView {
-    #[schema(example = "01937e4a-7b1c-7000-8000-000000000003")]
-    pub id: String,
-    pub organization_id: String,
+    pub id: PublisherProfileId,
+    pub organization_id: OrganizationId,
     /// Globally unique, immutable, never reused.
     #[schema(example = "contoso")]
     pub publisher_id: String,
@@ -33,11 +32,10 @@ pub struct PublisherProfileView {
     pub version: i64,
 }
 
-impl TryFrom<PublisherProfile> for PublisherProfileView {
-    type Error = ApiError;
-    fn try_from(p: PublisherProfile) -> Result<Self, ApiError> {
-        Ok(Self {
-            status: crate::enums::parse_stored(&p.status)?,
+impl From<PublisherProfile> for PublisherProfileView {
+    fn from(p: PublisherProfile) -> Self {
+        Self {
+            status: p.status,
             id: p.id,
             organization_id: p.organization_id,
             publisher_id: p.publisher_id,
@@ -49,7 +47,7 @@ impl TryFrom<PublisherProfile> for PublisherProfileView {
             created_at: p.created_at.into(),
             updated_at: p.updated_at.into(),
             version: p.version,
-        })
+        }
     }
 }
 
@@ -117,5 +115,5 @@ pub struct ListPublisherProfilesQuery {
     pub cursor: Option<Uuid>,
     pub status: Option<PublisherStatus>,
     /// Staff only: one organization's profiles.
-    pub organization_id: Option<Uuid>,
+    pub organization_id: Option<OrganizationId>,
 }

@@ -1,24 +1,20 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use uuid::Uuid;
 
 use super::dto::{CreatePublisherProfile, ListPublisherProfilesQuery, PublisherProfileView, UpdatePublisherProfile};
-use super::model::{PublisherProfile, PublisherProfileChanges, PublisherStatus};
-use super::repo::{self, Filter};
-use crate::app::AppState;
-use crate::audit::{self, Actor, Event};
+use super::repo::Filter;
+use super::service;
 use crate::auth::Caller;
-use crate::auth::roles::Capability;
-use crate::db::{self, DbConn};
+use crate::db;
 use crate::error::ApiError;
 use crate::http::body::Body;
-use crate::http::conditional::{IfMatch, created, entity, retry_on_stale};
-use crate::http::pagination::{Page, PageRequest};
-use crate::http::time;
+use crate::http::conditional::{created, entity};
+use crate::http::pagination::respond_page;
+use crate::ids::PublisherProfileId;
 use crate::openapi::responses::*;
-use crate::organizations::repo as organizations;
-
-const ENTITY: &str = "publisher_profile";
+use crate::page::{Page, PageRequest};
+use crate::state::AppState;
+use crate::workflow::Precondition;
 
 #[utoipa::path(
     operation_id = "list_publisher_profiles",
@@ -40,20 +36,18 @@ pub async fn list_publisher_profiles(
     let query = query.into_inner();
     let page = PageRequest::parse(query.limit, query.cursor)?;
     let filter = Filter {
-        organization_id: query.organization_id.map(|o| o.to_string()),
-        status: query.status.map(|s| s.as_str().to_owned()),
+        organization_id: query.organization_id,
+        status: query.status,
     };
-    let scope = caller.organization_scope();
     let fetch = page.clone();
-    let rows = db::read(&state.pool, move |conn| {
-        repo::list(conn, scope.as_deref(), &filter, &fetch)
-    })
-    .await?;
-    let items = rows
-        .into_iter()
-        .map(PublisherProfileView::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.page(items, |p| &p.id, |p| p).respond(&req))
+    let rows = db::read(&state.pool, move |conn| service::list(conn, &caller, &filter, &fetch)).await?;
+    respond_page(
+        &page,
+        rows,
+        |p| p.id.as_str(),
+        |p| Ok(PublisherProfileView::from(p)),
+        &req,
+    )
 }
 
 #[utoipa::path(
@@ -76,52 +70,11 @@ pub async fn create_publisher_profile(
     state: web::Data<AppState>,
     body: Body<CreatePublisherProfile>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Capability::ManagePublisherProfiles)?;
-    let organization_id = caller.own_organization()?.to_string();
     let input = body.into_inner();
-    let profile = db::write(&state.pool, move |conn| {
-        let organization = organizations::find(conn, &organization_id)?.ok_or_else(ApiError::not_found)?;
-        if organization.mpn_id != input.mpn_id {
-            return Err(ApiError::invalid_field(
-                "#/mpn_id",
-                "mpn_id_mismatch",
-                "must be your organization's MPN ID",
-            ));
-        }
-        let now = time::now();
-        let profile = PublisherProfile {
-            id: Uuid::now_v7().to_string(),
-            organization_id,
-            publisher_id: input.publisher_id,
-            display_name: input.display_name.trim().to_owned(),
-            mpn_id: input.mpn_id,
-            contact_name: input.contact_name.trim().to_owned(),
-            contact_email: input.contact_email.trim().to_owned(),
-            website: input.website,
-            status: PublisherStatus::Active.as_str().to_owned(),
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-            version: 1,
-        };
-        repo::insert(conn, &profile)?;
-        audit::record(
-            conn,
-            Some(&Actor::from(&caller)),
-            Event::new(
-                "publisher_profile.created",
-                ENTITY,
-                &profile.id,
-                Some(&profile.organization_id),
-            )
-            .transition(None, Some(&profile.status)),
-        )?;
-        Ok(profile)
-    })
-    .await?;
+    let profile = db::write(&state.pool, move |conn| service::create(conn, &caller, &input)).await?;
     let location = format!("/v1/publisher-profiles/{}", profile.id);
     let version = profile.version;
-    Ok(created(location, &PublisherProfileView::try_from(profile)?, version))
+    Ok(created(location, &PublisherProfileView::from(profile), version))
 }
 
 #[utoipa::path(
@@ -138,16 +91,12 @@ pub async fn create_publisher_profile(
 pub async fn get_publisher_profile(
     caller: Caller,
     state: web::Data<AppState>,
-    id: web::Path<Uuid>,
+    id: web::Path<PublisherProfileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().to_string();
-    let profile = db::read(&state.pool, move |conn| visible_profile(conn, &caller, &id)).await?;
+    let id = id.into_inner();
+    let profile = db::read(&state.pool, move |conn| service::visible(conn, &caller, &id)).await?;
     let version = profile.version;
-    Ok(entity(
-        StatusCode::OK,
-        &PublisherProfileView::try_from(profile)?,
-        version,
-    ))
+    Ok(entity(StatusCode::OK, &PublisherProfileView::from(profile), version))
 }
 
 #[utoipa::path(
@@ -170,42 +119,17 @@ pub async fn get_publisher_profile(
 pub async fn update_publisher_profile(
     caller: Caller,
     state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
+    id: web::Path<PublisherProfileId>,
+    expected: Precondition,
     body: Body<UpdatePublisherProfile>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().to_string();
-    let input = body.into_inner();
+    let (id, input) = (id.into_inner(), body.into_inner());
     let profile = db::write(&state.pool, move |conn| {
-        retry_on_stale(conn, |conn| {
-            let profile = visible_profile(conn, &caller, &id)?;
-            caller.require(Capability::ManagePublisherProfiles)?;
-            if_match.check(profile.version)?;
-            let changes = PublisherProfileChanges {
-                display_name: input.display_name.as_ref().map(|v| v.trim().to_owned()),
-                contact_name: input.contact_name.as_ref().map(|v| v.trim().to_owned()),
-                contact_email: input.contact_email.as_ref().map(|v| v.trim().to_owned()),
-                website: input.website.clone(),
-                deleted_at: None,
-            };
-            if !repo::update(conn, &id, profile.version, &changes)? {
-                return Err(if_match.stale());
-            }
-            audit::record(
-                conn,
-                Some(&Actor::from(&caller)),
-                Event::new("publisher_profile.updated", ENTITY, &id, Some(&profile.organization_id)),
-            )?;
-            repo::find(conn, &id)?.ok_or_else(ApiError::not_found)
-        })
+        service::update(conn, &caller, &id, &expected, &input)
     })
     .await?;
     let version = profile.version;
-    Ok(entity(
-        StatusCode::OK,
-        &PublisherProfileView::try_from(profile)?,
-        version,
-    ))
+    Ok(entity(StatusCode::OK, &PublisherProfileView::from(profile), version))
 }
 
 #[utoipa::path(
@@ -229,42 +153,10 @@ The `publisher_id` stays reserved forever.",
 pub async fn delete_publisher_profile(
     caller: Caller,
     state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
+    id: web::Path<PublisherProfileId>,
+    expected: Precondition,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().to_string();
-    db::write(&state.pool, move |conn| {
-        retry_on_stale(conn, |conn| {
-            let profile = visible_profile(conn, &caller, &id)?;
-            caller.require(Capability::ManagePublisherProfiles)?;
-            if_match.check(profile.version)?;
-            let changes = PublisherProfileChanges {
-                deleted_at: Some(Some(time::now())),
-                ..Default::default()
-            };
-            if !repo::update(conn, &id, profile.version, &changes)? {
-                return Err(if_match.stale());
-            }
-            // Counted after the update took the row lock that offer creation also takes, so an
-            // offer created concurrently is either seen here or finds the profile deleted.
-            if crate::offers::repo::count_by_publisher(conn, &id)? > 0 {
-                return Err(ApiError::conflict(
-                    "publisher_in_use",
-                    "Offers use this publisher profile; delete them first.",
-                ));
-            }
-            audit::record(
-                conn,
-                Some(&Actor::from(&caller)),
-                Event::new("publisher_profile.deleted", ENTITY, &id, Some(&profile.organization_id))
-                    .transition(Some(&profile.status), None),
-            )
-        })
-    })
-    .await?;
+    let id = id.into_inner();
+    db::write(&state.pool, move |conn| service::delete(conn, &caller, &id, &expected)).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-fn visible_profile(conn: &mut DbConn, caller: &Caller, id: &str) -> Result<PublisherProfile, ApiError> {
-    caller.visible(repo::find(conn, id)?, |p| &p.organization_id)
 }

@@ -2,6 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::publisher_profiles;
+use crate::ids::{OrganizationId, PublisherProfileId};
 use crate::string_enum;
 
 string_enum! {
@@ -14,15 +15,15 @@ string_enum! {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = publisher_profiles)]
 pub struct PublisherProfile {
-    pub id: String,
-    pub organization_id: String,
+    pub id: PublisherProfileId,
+    pub organization_id: OrganizationId,
     pub publisher_id: String,
     pub display_name: String,
     pub mpn_id: String,
     pub contact_name: String,
     pub contact_email: String,
     pub website: String,
-    pub status: String,
+    pub status: PublisherStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,

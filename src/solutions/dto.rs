@@ -3,15 +3,16 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::lifecycle::{self, SolutionAction};
+use super::lifecycle::{SolutionAction, SolutionLifecycle};
 use super::model::{MigrationStatus, Solution};
 use crate::auth::roles::Role;
-use crate::enums::parse_stored;
 use crate::error::{ApiError, FieldIssue};
-use crate::http::time::Timestamp;
+use crate::ids::{OfferId, OrganizationId, PublisherProfileId, SolutionId, TicketId};
 use crate::offers::dto::ReferralPipeline;
 use crate::offers::model::{CoSellStatus, OfferType};
 use crate::offers::sections::{CoSell, SolutionType};
+use crate::time::Timestamp;
+use crate::workflow::Lifecycle;
 
 /// Where a solution led.
 #[derive(Debug, Serialize, ToSchema)]
@@ -27,8 +28,8 @@ pub struct SolutionLinks {
 /// A legacy co-sell solution.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SolutionView {
-    pub id: String,
-    pub organization_id: String,
+    pub id: SolutionId,
+    pub organization_id: OrganizationId,
     #[schema(example = "OCP-100234")]
     pub ocp_solution_id: String,
     #[schema(example = "Contoso Analytics for Retail")]
@@ -44,8 +45,8 @@ pub struct SolutionView {
     pub migration_status: MigrationStatus,
     /// What the caller may do now (the "Action" column).
     pub allowed_actions: Vec<SolutionAction>,
-    pub ticket_id: Option<String>,
-    pub offer_id: Option<String>,
+    pub ticket_id: Option<TicketId>,
+    pub offer_id: Option<OfferId>,
     pub links: SolutionLinks,
     /// When the migrated offer went live or the merge completed.
     pub completed_at: Option<Timestamp>,
@@ -56,15 +57,13 @@ pub struct SolutionView {
 
 impl SolutionView {
     pub fn build(s: Solution, role: Role) -> Result<Self, ApiError> {
-        let stored = |e: serde_json::Error| ApiError::internal(format!("stored solution: {e}"));
-        let migration_status: MigrationStatus = parse_stored(&s.migration_status)?;
         Ok(Self {
-            allowed_actions: lifecycle::allowed_actions(migration_status, role),
-            migration_status,
-            solution_type: parse_stored(&s.solution_type)?,
-            co_sell_status: parse_stored(&s.co_sell_status)?,
-            referral_pipeline: serde_json::from_str(&s.referral_pipeline).map_err(stored)?,
-            collateral: serde_json::from_str(&s.collateral).map_err(stored)?,
+            allowed_actions: SolutionLifecycle::allowed(s.migration_status, role),
+            migration_status: s.migration_status,
+            solution_type: s.solution_type,
+            co_sell_status: s.co_sell_status,
+            referral_pipeline: serde_json::from_str(&s.referral_pipeline)?,
+            collateral: serde_json::from_str(&s.collateral)?,
             links: SolutionLinks {
                 ticket: s.ticket_id.as_ref().map(|id| format!("/v1/support-tickets/{id}")),
                 offer: s.offer_id.as_ref().map(|id| format!("/v1/offers/{id}")),
@@ -101,7 +100,7 @@ pub struct ListSolutionsQuery {
     /// Text the name contains (case-insensitive).
     pub q: Option<String>,
     /// Staff only: one organization's solutions.
-    pub organization_id: Option<Uuid>,
+    pub organization_id: Option<OrganizationId>,
 }
 
 /// One legacy solution to import, as the retired tool exports it.
@@ -167,7 +166,7 @@ pub struct ImportReport {
 #[schema(example = json!({"offer_id": "01937e4a-7b1c-7000-8000-000000000010", "details": "Same product, renamed in 2025."}))]
 pub struct MergeSolution {
     #[serde(default)]
-    pub offer_id: Option<Uuid>,
+    pub offer_id: Option<OfferId>,
     #[serde(default)]
     #[validate(length(max = 2048))]
     pub listing_url: Option<String>,
@@ -181,7 +180,7 @@ pub struct MergeSolution {
 #[schema(example = json!({"offer_type": "saas", "publisher_profile_id": "01937e4a-7b1c-7000-8000-000000000003", "offer_alias": "contoso-retail"}))]
 pub struct MigrateSolution {
     pub offer_type: OfferType,
-    pub publisher_profile_id: Uuid,
+    pub publisher_profile_id: PublisherProfileId,
     #[validate(custom(function = "crate::validate::alias"))]
     pub offer_alias: String,
 }

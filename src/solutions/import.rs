@@ -4,26 +4,27 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
-use uuid::Uuid;
 
 use super::dto::{ImportReport, ImportSolution, RejectedSolution};
 use super::model::{LegacyData, MigrationStatus, Solution};
 use super::repo;
-use crate::audit::{self, Actor, Event};
+use crate::audit::model::AuditAction;
+use crate::auth::Actor;
 use crate::db::DbConn;
-use crate::error::{ApiError, FieldIssue, issues_from};
-use crate::http::time;
+use crate::error::{ApiError, FieldIssue, IssueCode, issues_from, pointer_of};
+use crate::ids::{OrganizationId, SolutionId};
 use crate::organizations::repo as organizations;
+use crate::time;
+use crate::workflow::{self, Change};
 
 pub const MAX_ENTRIES: usize = 1000;
-pub const ENTITY: &str = "solution";
 
 /// 422 unless a call imports 1 to [`MAX_ENTRIES`] solutions.
 pub fn check_count(entries: &[Value]) -> Result<(), ApiError> {
     if entries.is_empty() || entries.len() > MAX_ENTRIES {
         return Err(ApiError::invalid_field(
             "#/solutions",
-            "length",
+            IssueCode::Length,
             format!("send 1 to {MAX_ENTRIES} solutions"),
         ));
     }
@@ -33,7 +34,7 @@ pub fn check_count(entries: &[Value]) -> Result<(), ApiError> {
 /// Imports `entries`; call inside a write transaction. The caller bounds their number.
 pub fn import(conn: &mut DbConn, entries: &[Value], actor: Option<&Actor>) -> Result<ImportReport, ApiError> {
     let mut report = ImportReport::default();
-    let mut organization_by_mpn: HashMap<String, Option<String>> = HashMap::new();
+    let mut organization_by_mpn: HashMap<String, Option<OrganizationId>> = HashMap::new();
     let mut seen = HashSet::new();
     for (index, entry) in entries.iter().enumerate() {
         let prefix = format!("#/solutions/{index}");
@@ -46,10 +47,12 @@ pub fn import(conn: &mut DbConn, entries: &[Value], actor: Option<&Actor>) -> Re
         let input: ImportSolution = match serde_path_to_error::deserialize(entry) {
             Ok(input) => input,
             Err(e) => {
-                let pointer = format!("{prefix}{}", pointer_of(e.path()));
-                report
-                    .rejected
-                    .push(reject(vec![FieldIssue::new(pointer, "invalid", e.inner().to_string())]));
+                let pointer = format!("{prefix}{}", &pointer_of(e.path())[1..]);
+                report.rejected.push(reject(vec![FieldIssue::new(
+                    pointer,
+                    IssueCode::Invalid,
+                    e.inner().to_string(),
+                )]));
                 continue;
             }
         };
@@ -60,24 +63,24 @@ pub fn import(conn: &mut DbConn, entries: &[Value], actor: Option<&Actor>) -> Re
         if !seen.insert(input.ocp_solution_id.clone()) {
             let issue = FieldIssue::new(
                 format!("{prefix}/ocp_solution_id"),
-                "duplicate",
+                IssueCode::Duplicate,
                 "appears more than once in this import",
             );
             report.rejected.push(reject(vec![issue]));
             continue;
         }
         let organization_id = match organization_by_mpn.get(&input.mpn_id) {
-            Some(found) => found.clone(),
+            Some(found) => *found,
             None => {
                 let found = organizations::find_by_mpn_id(conn, &input.mpn_id)?.map(|o| o.id);
-                organization_by_mpn.insert(input.mpn_id.clone(), found.clone());
+                organization_by_mpn.insert(input.mpn_id.clone(), found);
                 found
             }
         };
         let Some(organization_id) = organization_id else {
             let issue = FieldIssue::new(
                 format!("{prefix}/mpn_id"),
-                "unknown_mpn_id",
+                IssueCode::UnknownMpnId,
                 "no enrolled organization has this MPN ID",
             );
             report.rejected.push(reject(vec![issue]));
@@ -88,27 +91,27 @@ pub fn import(conn: &mut DbConn, entries: &[Value], actor: Option<&Actor>) -> Re
             Some(existing) if existing.organization_id != organization_id => {
                 let issue = FieldIssue::new(
                     format!("{prefix}/mpn_id"),
-                    "organization_mismatch",
+                    IssueCode::OrganizationMismatch,
                     "this solution was imported for another organization",
                 );
                 report.rejected.push(reject(vec![issue]));
             }
             Some(existing) if same_data(&existing, &data) => report.unchanged += 1,
             Some(existing) => {
-                if !repo::refresh(conn, &existing.id, existing.version, &data)? {
-                    return Err(ApiError::unavailable().with_cause("a solution changed during its import"));
-                }
-                audit::record(
-                    conn,
-                    actor,
-                    Event::new("solution.updated", ENTITY, &existing.id, Some(&organization_id)),
-                )?;
+                let change = Change::new(
+                    AuditAction::SolutionUpdated,
+                    existing.id.as_str(),
+                    Some(&organization_id),
+                );
+                workflow::commit(conn, actor, change, |conn| {
+                    repo::refresh(conn, &existing.id, existing.version, &data)
+                })?;
                 report.updated += 1;
             }
             None => {
                 let now = time::now();
                 let solution = Solution {
-                    id: Uuid::now_v7().to_string(),
+                    id: SolutionId::generate(),
                     organization_id,
                     ocp_solution_id: input.ocp_solution_id.clone(),
                     name: data.name,
@@ -119,7 +122,7 @@ pub fn import(conn: &mut DbConn, entries: &[Value], actor: Option<&Actor>) -> Re
                     incentive_eligible: data.incentive_eligible,
                     referral_pipeline: data.referral_pipeline,
                     collateral: data.collateral,
-                    migration_status: MigrationStatus::Pending.as_str().to_owned(),
+                    migration_status: MigrationStatus::Pending,
                     ticket_id: None,
                     offer_id: None,
                     completed_at: None,
@@ -128,17 +131,13 @@ pub fn import(conn: &mut DbConn, entries: &[Value], actor: Option<&Actor>) -> Re
                     version: 1,
                 };
                 repo::insert(conn, &solution)?;
-                audit::record(
-                    conn,
-                    actor,
-                    Event::new(
-                        "solution.imported",
-                        ENTITY,
-                        &solution.id,
-                        Some(&solution.organization_id),
-                    )
-                    .transition(None, Some(MigrationStatus::Pending.as_str())),
-                )?;
+                let change = Change::new(
+                    AuditAction::SolutionImported,
+                    solution.id.as_str(),
+                    Some(&solution.organization_id),
+                )
+                .states(None, Some(MigrationStatus::Pending.as_str()));
+                workflow::record(conn, actor, change)?;
                 report.created += 1;
             }
         }
@@ -151,8 +150,8 @@ fn legacy_data(input: &ImportSolution) -> LegacyData {
         name: input.name.trim().to_owned(),
         summary: input.summary.trim().to_owned(),
         mpn_id: input.mpn_id.clone(),
-        solution_type: input.solution_type.as_str().to_owned(),
-        co_sell_status: input.co_sell_status.as_str().to_owned(),
+        solution_type: input.solution_type,
+        co_sell_status: input.co_sell_status,
         incentive_eligible: input.incentive_eligible,
         referral_pipeline: serde_json::to_string(&input.referral_pipeline).unwrap_or_default(),
         collateral: serde_json::to_string(&input.collateral).unwrap_or_default(),
@@ -168,16 +167,4 @@ fn same_data(s: &Solution, d: &LegacyData) -> bool {
         && s.incentive_eligible == d.incentive_eligible
         && s.referral_pipeline == d.referral_pipeline
         && s.collateral == d.collateral
-}
-
-fn pointer_of(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    path.iter()
-        .map(|segment| match segment {
-            Segment::Seq { index } => format!("/{index}"),
-            Segment::Map { key } => format!("/{key}"),
-            Segment::Enum { variant } => format!("/{variant}"),
-            Segment::Unknown => String::new(),
-        })
-        .collect()
 }

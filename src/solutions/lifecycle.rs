@@ -2,8 +2,8 @@
 
 use super::model::MigrationStatus;
 use crate::auth::roles::{Capability, Role};
-pub use crate::lifecycle::Refusal;
 use crate::string_enum;
+use crate::workflow::{Lifecycle, Refusal};
 
 string_enum! {
     /// What a partner may do to a solution (the "Action" column; values of `allowed_actions`).
@@ -16,28 +16,34 @@ string_enum! {
     }
 }
 
-/// The status after a partner's `action`, or why it cannot be done.
-pub fn apply(status: MigrationStatus, action: SolutionAction, role: Role) -> Result<MigrationStatus, Refusal> {
-    use MigrationStatus::*;
-    if !Capability::WorkOnSolutions.allowed(role) {
-        return Err(Refusal::Forbidden);
-    }
-    match (action, status) {
-        (SolutionAction::Merge, Pending) => Ok(MergeRequested),
-        (SolutionAction::WithdrawMerge, MergeRequested) => Ok(Pending),
-        (SolutionAction::Migrate, Pending) => Ok(Migrated),
-        (SolutionAction::Discard, Pending) => Ok(Discarded),
-        (SolutionAction::UndoDiscard, Discarded) => Ok(Pending),
-        _ => Err(Refusal::Conflict("invalid_state_transition")),
-    }
-}
+/// DOMAIN.md's solution table, for partners' actions.
+pub struct SolutionLifecycle;
 
-pub fn allowed_actions(status: MigrationStatus, role: Role) -> Vec<SolutionAction> {
-    SolutionAction::ALL
-        .iter()
-        .copied()
-        .filter(|a| apply(status, *a, role).is_ok())
-        .collect()
+impl Lifecycle for SolutionLifecycle {
+    type State = MigrationStatus;
+    type Action = SolutionAction;
+    type Facts = MigrationStatus;
+
+    const ACTIONS: &'static [SolutionAction] = SolutionAction::ALL;
+
+    fn state(status: &MigrationStatus) -> MigrationStatus {
+        *status
+    }
+
+    fn apply(status: MigrationStatus, action: SolutionAction, role: Role) -> Result<MigrationStatus, Refusal> {
+        use MigrationStatus::*;
+        if !Capability::WorkOnSolutions.allowed(role) {
+            return Err(Refusal::Forbidden);
+        }
+        match (action, status) {
+            (SolutionAction::Merge, Pending) => Ok(MergeRequested),
+            (SolutionAction::WithdrawMerge, MergeRequested) => Ok(Pending),
+            (SolutionAction::Migrate, Pending) => Ok(Migrated),
+            (SolutionAction::Discard, Pending) => Ok(Discarded),
+            (SolutionAction::UndoDiscard, Discarded) => Ok(Pending),
+            _ => Err(Refusal::InvalidTransition),
+        }
+    }
 }
 
 /// Transitions the system makes: support resolving a merge request, or the migrated offer
@@ -84,10 +90,14 @@ mod tests {
                             .iter()
                             .find(|(a, from, _)| *a == action && *from == status)
                             .map(|row| row.2)
-                            .ok_or(Refusal::Conflict("invalid_state_transition"))
+                            .ok_or(Refusal::InvalidTransition)
                     };
-                    assert_eq!(apply(status, action, role), want, "{status} {action} {role}");
-                    assert_eq!(allowed_actions(status, role).contains(&action), want.is_ok());
+                    assert_eq!(
+                        SolutionLifecycle::apply(status, action, role),
+                        want,
+                        "{status} {action} {role}"
+                    );
+                    assert_eq!(SolutionLifecycle::allowed(status, role).contains(&action), want.is_ok());
                 }
             }
         }
@@ -111,7 +121,7 @@ mod tests {
                 };
                 assert_eq!(on_event(status, event), want, "{event:?} from {status}");
             }
-            assert!(allowed_actions(Merged, Role::Owner).is_empty());
+            assert!(SolutionLifecycle::allowed(Merged, Role::Owner).is_empty());
         }
     }
 }

@@ -8,3 +8,4 @@ pub mod import;
 pub mod lifecycle;
 pub mod model;
 pub mod repo;
+pub mod service;

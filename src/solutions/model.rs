@@ -2,6 +2,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::solutions;
+use crate::ids::{OfferId, OrganizationId, SolutionId, TicketId};
+use crate::offers::model::CoSellStatus;
+use crate::offers::sections::SolutionType;
 use crate::string_enum;
 
 string_enum! {
@@ -17,24 +20,24 @@ string_enum! {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = solutions)]
 pub struct Solution {
-    pub id: String,
-    pub organization_id: String,
+    pub id: SolutionId,
+    pub organization_id: OrganizationId,
     pub ocp_solution_id: String,
     pub name: String,
     pub summary: String,
     pub mpn_id: String,
-    pub solution_type: String,
-    pub co_sell_status: String,
+    pub solution_type: SolutionType,
+    pub co_sell_status: CoSellStatus,
     pub incentive_eligible: bool,
     /// JSON `ReferralPipeline`.
     pub referral_pipeline: String,
     /// JSON, the shape of an offer's `co_sell` section.
     pub collateral: String,
-    pub migration_status: String,
+    pub migration_status: MigrationStatus,
     /// The merge request ticket it led to.
-    pub ticket_id: Option<String>,
+    pub ticket_id: Option<TicketId>,
     /// The offer it was migrated into or merged with.
-    pub offer_id: Option<String>,
+    pub offer_id: Option<OfferId>,
     pub completed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -48,8 +51,8 @@ pub struct LegacyData {
     pub name: String,
     pub summary: String,
     pub mpn_id: String,
-    pub solution_type: String,
-    pub co_sell_status: String,
+    pub solution_type: SolutionType,
+    pub co_sell_status: CoSellStatus,
     pub incentive_eligible: bool,
     pub referral_pipeline: String,
     pub collateral: String,
@@ -58,8 +61,8 @@ pub struct LegacyData {
 #[derive(Debug, Default, Clone, AsChangeset)]
 #[diesel(table_name = solutions)]
 pub struct SolutionChanges {
-    pub migration_status: Option<String>,
-    pub ticket_id: Option<Option<String>>,
-    pub offer_id: Option<Option<String>>,
+    pub migration_status: Option<MigrationStatus>,
+    pub ticket_id: Option<Option<TicketId>>,
+    pub offer_id: Option<Option<OfferId>>,
     pub completed_at: Option<Option<NaiveDateTime>>,
 }

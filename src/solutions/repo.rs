@@ -1,13 +1,14 @@
 use diesel::prelude::*;
 
-use super::model::{LegacyData, Solution, SolutionChanges};
-use crate::db::DbConn;
+use super::model::{LegacyData, MigrationStatus, Solution, SolutionChanges};
 use crate::db::schema::solutions;
+use crate::db::{self, DbConn};
 use crate::error::ApiError;
-use crate::http::pagination::PageRequest;
-use crate::http::time;
+use crate::ids::{OrganizationId, SolutionId};
+use crate::page::PageRequest;
+use crate::time;
 
-pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<Solution>, ApiError> {
+pub fn find(conn: &mut DbConn, id: &SolutionId) -> Result<Option<Solution>, ApiError> {
     Ok(solutions::table
         .find(id)
         .select(Solution::as_select())
@@ -28,8 +29,15 @@ pub fn insert(conn: &mut DbConn, solution: &Solution) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub fn refresh(conn: &mut DbConn, id: &str, expected_version: i64, data: &LegacyData) -> Result<bool, ApiError> {
-    let rows = diesel::update(
+/// Applies the legacy data of an import if the row is still at `expected_version`: the rows it
+/// changed.
+pub fn refresh(
+    conn: &mut DbConn,
+    id: &SolutionId,
+    expected_version: i64,
+    data: &LegacyData,
+) -> Result<usize, ApiError> {
+    Ok(diesel::update(
         solutions::table
             .find(id)
             .filter(solutions::version.eq(expected_version)),
@@ -39,12 +47,17 @@ pub fn refresh(conn: &mut DbConn, id: &str, expected_version: i64, data: &Legacy
         solutions::updated_at.eq(time::now()),
         solutions::version.eq(expected_version + 1),
     ))
-    .execute(conn)?;
-    Ok(rows == 1)
+    .execute(conn)?)
 }
 
-pub fn update(conn: &mut DbConn, id: &str, expected_version: i64, changes: &SolutionChanges) -> Result<bool, ApiError> {
-    let rows = diesel::update(
+/// Applies `changes` if the row is still at `expected_version`: the rows it changed.
+pub fn update(
+    conn: &mut DbConn,
+    id: &SolutionId,
+    expected_version: i64,
+    changes: &SolutionChanges,
+) -> Result<usize, ApiError> {
+    Ok(diesel::update(
         solutions::table
             .find(id)
             .filter(solutions::version.eq(expected_version)),
@@ -54,44 +67,34 @@ pub fn update(conn: &mut DbConn, id: &str, expected_version: i64, changes: &Solu
         solutions::updated_at.eq(time::now()),
         solutions::version.eq(expected_version + 1),
     ))
-    .execute(conn)?;
-    Ok(rows == 1)
+    .execute(conn)?)
 }
 
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
-    pub organization_id: Option<String>,
-    pub statuses: Vec<String>,
+    pub organization_id: Option<OrganizationId>,
+    pub statuses: Vec<MigrationStatus>,
     pub name_contains: Option<String>,
 }
 
 pub fn list(
     conn: &mut DbConn,
-    organization_scope: Option<&str>,
+    organization_scope: Option<&OrganizationId>,
     filter: &Filter,
     page: &PageRequest,
 ) -> Result<Vec<Solution>, ApiError> {
     let mut query = solutions::table.select(Solution::as_select()).into_boxed();
     if let Some(org) = organization_scope {
-        query = query.filter(solutions::organization_id.eq(org.to_owned()));
+        query = query.filter(solutions::organization_id.eq(*org));
     }
     if let Some(org) = &filter.organization_id {
-        query = query.filter(solutions::organization_id.eq(org.clone()));
+        query = query.filter(solutions::organization_id.eq(*org));
     }
-    // One value is an equality, which stays in the statement cache; `IN (…)` is prepared anew.
-    match filter.statuses.as_slice() {
-        [] => {}
-        [status] => query = query.filter(solutions::migration_status.eq(status.clone())),
-        several => query = query.filter(solutions::migration_status.eq_any(several.to_vec())),
-    }
+    query = db::one_of(query, solutions::migration_status, &filter.statuses);
     if let Some(q) = &filter.name_contains {
-        query = query.filter(
-            crate::offers::repo::lower(solutions::name)
-                .like(crate::offers::repo::contains_pattern(q))
-                .escape('\\'),
-        );
+        query = query.filter(db::lower(solutions::name).like(db::contains_pattern(q)).escape('\\'));
     }
-    if let Some(before) = &page.before_id {
+    if let Some(before) = &page.cursor {
         query = query.filter(solutions::id.lt(before.clone()));
     }
     Ok(query.order(solutions::id.desc()).limit(page.fetch()).load(conn)?)

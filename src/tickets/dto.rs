@@ -3,20 +3,21 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::lifecycle::{self, TicketAction, TicketFacts};
+use super::lifecycle::{TicketAction, TicketFacts, TicketLifecycle};
 use super::model::{Comment, Resolution, Ticket, TicketCategory, TicketStatus};
 use crate::auth::Caller;
 use crate::auth::roles::Role;
-use crate::enums::parse_stored;
 use crate::error::ApiError;
-use crate::http::time::{self, Timestamp};
+use crate::ids::{CommentId, OfferId, OrganizationId, SolutionId, TicketId, UserId};
 use crate::offers::model::OfferType;
+use crate::time::{self, Timestamp};
+use crate::workflow::Lifecycle;
 
 /// What a merge request asks support to do.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct MergeRequest {
     /// The live offer of the organization to merge into, or
-    pub target_offer_id: Option<String>,
+    pub target_offer_id: Option<OfferId>,
     /// the marketplace listing to merge into.
     pub listing_url: Option<String>,
     pub offer_type: Option<OfferType>,
@@ -27,18 +28,18 @@ pub struct MergeRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TicketView {
-    pub id: String,
-    pub organization_id: String,
+    pub id: TicketId,
+    pub organization_id: OrganizationId,
     pub category: TicketCategory,
     #[schema(example = "Merge Contoso Analytics for Retail into Contoso Analytics")]
     pub subject: String,
     pub description: String,
-    pub related_solution_id: Option<String>,
-    pub related_offer_id: Option<String>,
+    pub related_solution_id: Option<SolutionId>,
+    pub related_offer_id: Option<OfferId>,
     /// For `merge_request` tickets.
     pub merge: Option<MergeRequest>,
     pub status: TicketStatus,
-    pub assignee_id: Option<String>,
+    pub assignee_id: Option<UserId>,
     /// Creation plus two business days (Monday–Friday, UTC).
     pub first_response_due_at: Timestamp,
     pub first_responded_at: Option<Timestamp>,
@@ -46,7 +47,7 @@ pub struct TicketView {
     pub overdue: bool,
     pub resolution: Option<Resolution>,
     pub resolution_note: Option<String>,
-    pub created_by: String,
+    pub created_by: UserId,
     /// Comments the caller can see.
     pub comment_count: i64,
     /// What the caller may do now.
@@ -56,17 +57,18 @@ pub struct TicketView {
     pub version: i64,
 }
 
-pub fn facts(ticket: &Ticket, caller: &Caller) -> Result<TicketFacts, ApiError> {
-    Ok(TicketFacts {
-        status: parse_stored(&ticket.status)?,
-        category: parse_stored(&ticket.category)?,
-        caller_is_creator: ticket.created_by == caller.id.to_string(),
-    })
+/// What the state machine needs to know of `ticket` when `caller` acts on it.
+pub fn facts(ticket: &Ticket, caller: &Caller) -> TicketFacts {
+    TicketFacts {
+        status: ticket.status,
+        category: ticket.category,
+        caller_is_creator: ticket.created_by == caller.id,
+    }
 }
 
 impl TicketView {
     pub fn build(t: Ticket, caller: &Caller, comment_count: i64) -> Result<Self, ApiError> {
-        let facts = facts(&t, caller)?;
+        let facts = facts(&t, caller);
         let overdue = t.first_responded_at.is_none()
             && t.first_response_due_at < time::now()
             && matches!(
@@ -74,16 +76,11 @@ impl TicketView {
                 TicketStatus::Open | TicketStatus::InProgress | TicketStatus::AwaitingPartner
             );
         Ok(Self {
-            allowed_actions: lifecycle::allowed_actions(facts, caller.role),
+            allowed_actions: TicketLifecycle::allowed(facts, caller.role),
             category: facts.category,
             status: facts.status,
-            merge: t
-                .merge_request
-                .as_deref()
-                .map(serde_json::from_str)
-                .transpose()
-                .map_err(|e| ApiError::internal(format!("stored merge: {e}")))?,
-            resolution: t.resolution.as_deref().map(parse_stored).transpose()?,
+            merge: t.merge_request.as_deref().map(serde_json::from_str).transpose()?,
+            resolution: t.resolution,
             overdue,
             comment_count,
             id: t.id,
@@ -106,9 +103,9 @@ impl TicketView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommentView {
-    pub id: String,
-    pub ticket_id: String,
-    pub author_id: String,
+    pub id: CommentId,
+    pub ticket_id: TicketId,
+    pub author_id: UserId,
     pub author_role: Role,
     pub body: String,
     /// Staff-only note; never shown to partners.
@@ -118,11 +115,10 @@ pub struct CommentView {
     pub version: i64,
 }
 
-impl TryFrom<Comment> for CommentView {
-    type Error = ApiError;
-    fn try_from(c: Comment) -> Result<Self, ApiError> {
-        Ok(Self {
-            author_role: parse_stored(&c.author_role)?,
+impl From<Comment> for CommentView {
+    fn from(c: Comment) -> Self {
+        Self {
+            author_role: c.author_role,
             id: c.id,
             ticket_id: c.ticket_id,
             author_id: c.author_id,
@@ -131,7 +127,7 @@ impl TryFrom<Comment> for CommentView {
             created_at: c.created_at.into(),
             updated_at: c.updated_at.into(),
             version: c.version,
-        })
+        }
     }
 }
 
@@ -146,9 +142,9 @@ pub struct CreateTicket {
     #[validate(length(min = 1, max = 5000), custom(function = "crate::validate::plain_text"))]
     pub description: String,
     #[serde(default)]
-    pub related_solution_id: Option<Uuid>,
+    pub related_solution_id: Option<SolutionId>,
     #[serde(default)]
-    pub related_offer_id: Option<Uuid>,
+    pub related_offer_id: Option<OfferId>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -164,11 +160,11 @@ pub struct ListTicketsQuery {
     #[param(example = "open,in_progress")]
     pub status: Option<String>,
     pub category: Option<TicketCategory>,
-    pub assignee_id: Option<Uuid>,
+    pub assignee_id: Option<UserId>,
     /// Only tickets still unanswered past their first-response time.
     pub overdue: Option<bool>,
     /// Staff only: one organization's tickets.
-    pub organization_id: Option<Uuid>,
+    pub organization_id: Option<OrganizationId>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -187,7 +183,7 @@ pub struct CreateComment {
 pub struct AssignTicket {
     /// A support user; the caller when absent.
     #[serde(default)]
-    pub assignee_id: Option<Uuid>,
+    pub assignee_id: Option<UserId>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -2,8 +2,8 @@
 
 use super::model::{TicketCategory, TicketStatus};
 use crate::auth::roles::{Capability, Role};
-pub use crate::lifecycle::Refusal;
 use crate::string_enum;
+use crate::workflow::{Lifecycle, Refusal};
 
 string_enum! {
     /// What a caller may do to a ticket (the values of `allowed_actions`).
@@ -27,51 +27,72 @@ pub struct TicketFacts {
     pub caller_is_creator: bool,
 }
 
-/// The status after `action`, or why it cannot be done.
-pub fn apply(facts: TicketFacts, action: TicketAction, role: Role) -> Result<TicketStatus, Refusal> {
-    use TicketStatus::*;
-    let may = match action {
-        TicketAction::Comment => Capability::CommentOnTickets.allowed(role),
-        TicketAction::AddInternalNote | TicketAction::Assign | TicketAction::RequestInfo | TicketAction::Resolve => {
-            Capability::HandleTickets.allowed(role)
-        }
-        TicketAction::Close | TicketAction::Reopen => Capability::OpenTickets.allowed(role),
-        TicketAction::Cancel => {
-            Capability::OpenTickets.allowed(role)
-                && (facts.caller_is_creator || matches!(role, Role::Owner | Role::Manager))
-        }
-    };
-    if !may {
-        return Err(Refusal::Forbidden);
+/// DOMAIN.md's ticket rules.
+pub struct TicketLifecycle;
+
+impl Lifecycle for TicketLifecycle {
+    type State = TicketStatus;
+    type Action = TicketAction;
+    type Facts = TicketFacts;
+
+    const ACTIONS: &'static [TicketAction] = TicketAction::ALL;
+
+    fn state(facts: &TicketFacts) -> TicketStatus {
+        facts.status
     }
-    let unresolved = matches!(facts.status, Open | InProgress | AwaitingPartner);
-    let next = match action {
-        TicketAction::Comment | TicketAction::AddInternalNote if matches!(facts.status, Closed | Canceled) => None,
-        // A partner's answer brings the ticket back to support; support's first answer starts work.
-        TicketAction::Comment if role.is_partner() && facts.status == AwaitingPartner => Some(InProgress),
-        TicketAction::Comment if role.is_staff() && facts.status == Open => Some(InProgress),
-        TicketAction::Comment | TicketAction::AddInternalNote => Some(facts.status),
-        TicketAction::Assign if facts.status == AwaitingPartner => Some(AwaitingPartner),
-        TicketAction::Assign if unresolved => Some(InProgress),
-        TicketAction::RequestInfo if matches!(facts.status, Open | InProgress) => Some(AwaitingPartner),
-        TicketAction::Resolve if unresolved => Some(Resolved),
-        TicketAction::Close if facts.status == Resolved => Some(Closed),
-        // A merge request's outcome drives its solution and is final.
-        TicketAction::Reopen if facts.status == Resolved && facts.category != TicketCategory::MergeRequest => {
-            Some(InProgress)
+
+    fn apply(facts: TicketFacts, action: TicketAction, role: Role) -> Result<TicketStatus, Refusal> {
+        use TicketStatus::*;
+        let may = match action {
+            TicketAction::Comment => Capability::CommentOnTickets.allowed(role),
+            TicketAction::AddInternalNote
+            | TicketAction::Assign
+            | TicketAction::RequestInfo
+            | TicketAction::Resolve => Capability::HandleTickets.allowed(role),
+            TicketAction::Close | TicketAction::Reopen => Capability::OpenTickets.allowed(role),
+            TicketAction::Cancel => {
+                Capability::OpenTickets.allowed(role)
+                    && (facts.caller_is_creator || matches!(role, Role::Owner | Role::Manager))
+            }
+        };
+        if !may {
+            return Err(Refusal::Forbidden);
         }
-        TicketAction::Cancel if unresolved => Some(Canceled),
-        _ => None,
-    };
-    next.ok_or(Refusal::Conflict("invalid_state_transition"))
+        let unresolved = matches!(facts.status, Open | InProgress | AwaitingPartner);
+        let next = match action {
+            TicketAction::Comment | TicketAction::AddInternalNote if matches!(facts.status, Closed | Canceled) => None,
+            // A partner's answer brings the ticket back to support; support's first answer starts work.
+            TicketAction::Comment if role.is_partner() && facts.status == AwaitingPartner => Some(InProgress),
+            TicketAction::Comment if role.is_staff() && facts.status == Open => Some(InProgress),
+            TicketAction::Comment | TicketAction::AddInternalNote => Some(facts.status),
+            TicketAction::Assign if facts.status == AwaitingPartner => Some(AwaitingPartner),
+            TicketAction::Assign if unresolved => Some(InProgress),
+            TicketAction::RequestInfo if matches!(facts.status, Open | InProgress) => Some(AwaitingPartner),
+            TicketAction::Resolve if unresolved => Some(Resolved),
+            TicketAction::Close if facts.status == Resolved => Some(Closed),
+            // A merge request's outcome drives its solution and is final.
+            TicketAction::Reopen if facts.status == Resolved && facts.category != TicketCategory::MergeRequest => {
+                Some(InProgress)
+            }
+            TicketAction::Cancel if unresolved => Some(Canceled),
+            _ => None,
+        };
+        next.ok_or(Refusal::InvalidTransition)
+    }
 }
 
-pub fn allowed_actions(facts: TicketFacts, role: Role) -> Vec<TicketAction> {
-    TicketAction::ALL
-        .iter()
-        .copied()
-        .filter(|a| apply(facts, *a, role).is_ok())
-        .collect()
+/// Transitions the system makes: a merge request withdrawn with its solution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SystemEvent {
+    MergeWithdrawn,
+}
+
+pub fn on_event(status: TicketStatus, event: SystemEvent) -> Option<TicketStatus> {
+    use TicketStatus::*;
+    match (event, status) {
+        (SystemEvent::MergeWithdrawn, Open | InProgress | AwaitingPartner) => Some(Canceled),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -142,14 +163,26 @@ mod tests {
                                         .find(|(a, from, _)| *a == action && *from == status)
                                         .map(|t| t.2),
                                 };
-                                next.ok_or(Refusal::Conflict("invalid_state_transition"))
+                                next.ok_or(Refusal::InvalidTransition)
                             };
-                            assert_eq!(apply(facts, action, role), want, "{facts:?} {action} {role}");
-                            assert_eq!(allowed_actions(facts, role).contains(&action), want.is_ok());
+                            assert_eq!(
+                                TicketLifecycle::apply(facts, action, role),
+                                want,
+                                "{facts:?} {action} {role}"
+                            );
+                            assert_eq!(TicketLifecycle::allowed(facts, role).contains(&action), want.is_ok());
                         }
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_withdrawn_merge_cancels_only_an_unresolved_request() {
+        for &status in TicketStatus::ALL {
+            let want = matches!(status, Open | InProgress | AwaitingPartner).then_some(Canceled);
+            assert_eq!(on_event(status, SystemEvent::MergeWithdrawn), want, "{status}");
         }
     }
 }

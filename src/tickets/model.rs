@@ -1,7 +1,9 @@
 use chrono::{Datelike, Duration, NaiveDateTime, Weekday};
 use diesel::prelude::*;
 
+use crate::auth::roles::Role;
 use crate::db::schema::{support_tickets, ticket_comments};
+use crate::ids::{CommentId, OfferId, OrganizationId, SolutionId, TicketId, UserId};
 use crate::string_enum;
 
 string_enum! {
@@ -55,22 +57,22 @@ pub fn add_business_days(from: NaiveDateTime, days: u32) -> NaiveDateTime {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = support_tickets)]
 pub struct Ticket {
-    pub id: String,
-    pub organization_id: String,
-    pub category: String,
+    pub id: TicketId,
+    pub organization_id: OrganizationId,
+    pub category: TicketCategory,
     pub subject: String,
     pub description: String,
-    pub related_solution_id: Option<String>,
-    pub related_offer_id: Option<String>,
-    /// JSON: the merge a `merge_request` asks for.
+    pub related_solution_id: Option<SolutionId>,
+    pub related_offer_id: Option<OfferId>,
+    /// JSON `MergeRequest`: the merge a `merge_request` asks for.
     pub merge_request: Option<String>,
-    pub status: String,
-    pub assignee_id: Option<String>,
+    pub status: TicketStatus,
+    pub assignee_id: Option<UserId>,
     pub first_response_due_at: NaiveDateTime,
     pub first_responded_at: Option<NaiveDateTime>,
-    pub resolution: Option<String>,
+    pub resolution: Option<Resolution>,
     pub resolution_note: Option<String>,
-    pub created_by: String,
+    pub created_by: UserId,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
@@ -79,21 +81,21 @@ pub struct Ticket {
 #[derive(Debug, Default, Clone, AsChangeset)]
 #[diesel(table_name = support_tickets)]
 pub struct TicketChanges {
-    pub status: Option<String>,
-    pub assignee_id: Option<Option<String>>,
+    pub status: Option<TicketStatus>,
+    pub assignee_id: Option<Option<UserId>>,
     pub first_responded_at: Option<Option<NaiveDateTime>>,
-    pub resolution: Option<Option<String>>,
+    pub resolution: Option<Option<Resolution>>,
     pub resolution_note: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = ticket_comments)]
 pub struct Comment {
-    pub id: String,
-    pub ticket_id: String,
-    pub organization_id: String,
-    pub author_id: String,
-    pub author_role: String,
+    pub id: CommentId,
+    pub ticket_id: TicketId,
+    pub organization_id: OrganizationId,
+    pub author_id: UserId,
+    pub author_role: Role,
     pub body: String,
     pub internal: bool,
     pub created_at: NaiveDateTime,

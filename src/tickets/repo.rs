@@ -1,14 +1,17 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{Comment, Ticket, TicketChanges, TicketStatus};
-use crate::db::DbConn;
-use crate::db::schema::{support_tickets as tickets, ticket_comments as comments};
-use crate::error::ApiError;
-use crate::http::pagination::PageRequest;
-use crate::http::time;
+use std::collections::HashMap;
 
-pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<Ticket>, ApiError> {
+use super::model::{Comment, Ticket, TicketCategory, TicketChanges, TicketStatus};
+use crate::db::schema::{support_tickets as tickets, ticket_comments as comments};
+use crate::db::{self, DbConn};
+use crate::error::ApiError;
+use crate::ids::{OrganizationId, TicketId, UserId};
+use crate::page::PageRequest;
+use crate::time;
+
+pub fn find(conn: &mut DbConn, id: &TicketId) -> Result<Option<Ticket>, ApiError> {
     Ok(tickets::table
         .find(id)
         .select(Ticket::as_select())
@@ -21,65 +24,66 @@ pub fn insert(conn: &mut DbConn, ticket: &Ticket) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub fn update(conn: &mut DbConn, id: &str, expected_version: i64, changes: &TicketChanges) -> Result<bool, ApiError> {
-    let rows = diesel::update(tickets::table.find(id).filter(tickets::version.eq(expected_version)))
-        .set((
-            changes,
-            tickets::updated_at.eq(time::now()),
-            tickets::version.eq(expected_version + 1),
-        ))
-        .execute(conn)?;
-    Ok(rows == 1)
+/// Applies `changes` if the row is still at `expected_version`: the rows it changed.
+pub fn update(
+    conn: &mut DbConn,
+    id: &TicketId,
+    expected_version: i64,
+    changes: &TicketChanges,
+) -> Result<usize, ApiError> {
+    Ok(
+        diesel::update(tickets::table.find(id).filter(tickets::version.eq(expected_version)))
+            .set((
+                changes,
+                tickets::updated_at.eq(time::now()),
+                tickets::version.eq(expected_version + 1),
+            ))
+            .execute(conn)?,
+    )
 }
 
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
-    pub organization_id: Option<String>,
-    pub statuses: Vec<String>,
-    pub category: Option<String>,
-    pub assignee_id: Option<String>,
+    pub organization_id: Option<OrganizationId>,
+    pub statuses: Vec<TicketStatus>,
+    pub category: Option<TicketCategory>,
+    pub assignee_id: Option<UserId>,
     /// Unanswered and past `first_response_due_at` at this instant.
     pub overdue_at: Option<NaiveDateTime>,
 }
 
 pub fn list(
     conn: &mut DbConn,
-    organization_scope: Option<&str>,
+    organization_scope: Option<&OrganizationId>,
     filter: &Filter,
     page: &PageRequest,
 ) -> Result<Vec<Ticket>, ApiError> {
     let mut query = tickets::table.select(Ticket::as_select()).into_boxed();
     if let Some(org) = organization_scope {
-        query = query.filter(tickets::organization_id.eq(org.to_owned()));
+        query = query.filter(tickets::organization_id.eq(*org));
     }
     if let Some(org) = &filter.organization_id {
-        query = query.filter(tickets::organization_id.eq(org.clone()));
+        query = query.filter(tickets::organization_id.eq(*org));
     }
-    // One value is an equality, which stays in the statement cache; `IN (…)` is prepared anew.
-    match filter.statuses.as_slice() {
-        [] => {}
-        [status] => query = query.filter(tickets::status.eq(status.clone())),
-        several => query = query.filter(tickets::status.eq_any(several.to_vec())),
-    }
-    if let Some(category) = &filter.category {
-        query = query.filter(tickets::category.eq(category.clone()));
+    query = db::one_of(query, tickets::status, &filter.statuses);
+    if let Some(category) = filter.category {
+        query = query.filter(tickets::category.eq(category));
     }
     if let Some(assignee) = &filter.assignee_id {
-        query = query.filter(tickets::assignee_id.eq(assignee.clone()));
+        query = query.filter(tickets::assignee_id.eq(*assignee));
     }
     if let Some(now) = filter.overdue_at {
         let open = [
             TicketStatus::Open,
             TicketStatus::InProgress,
             TicketStatus::AwaitingPartner,
-        ]
-        .map(|s| s.as_str());
+        ];
         query = query
             .filter(tickets::first_responded_at.is_null())
             .filter(tickets::first_response_due_at.lt(now))
             .filter(tickets::status.eq_any(open));
     }
-    if let Some(before) = &page.before_id {
+    if let Some(before) = &page.cursor {
         query = query.filter(tickets::id.lt(before.clone()));
     }
     Ok(query.order(tickets::id.desc()).limit(page.fetch()).load(conn)?)
@@ -93,7 +97,7 @@ pub fn insert_comment(conn: &mut DbConn, comment: &Comment) -> Result<(), ApiErr
 /// Comments oldest first; `include_internal` is false for partners.
 pub fn list_comments(
     conn: &mut DbConn,
-    ticket_id: &str,
+    ticket_id: &TicketId,
     include_internal: bool,
     page: &PageRequest,
 ) -> Result<Vec<Comment>, ApiError> {
@@ -104,16 +108,29 @@ pub fn list_comments(
     if !include_internal {
         query = query.filter(comments::internal.eq(false));
     }
-    if let Some(after) = &page.before_id {
+    if let Some(after) = &page.cursor {
         query = query.filter(comments::id.gt(after.clone()));
     }
     Ok(query.order(comments::id.asc()).limit(page.fetch()).load(conn)?)
 }
 
-pub fn count_comments(conn: &mut DbConn, ticket_id: &str, include_internal: bool) -> Result<i64, ApiError> {
-    let mut query = comments::table.filter(comments::ticket_id.eq(ticket_id)).into_boxed();
-    if !include_internal {
-        query = query.filter(comments::internal.eq(false));
-    }
-    Ok(query.count().get_result(conn)?)
+/// The number of comments of each of `tickets` the caller may see (`include_internal` is
+/// false for partners), in one query.
+pub fn count_comments(
+    conn: &mut DbConn,
+    tickets: &[TicketId],
+    include_internal: bool,
+) -> Result<HashMap<TicketId, i64>, ApiError> {
+    let counted = (comments::ticket_id, diesel::dsl::count_star());
+    let of_tickets = comments::table.filter(comments::ticket_id.eq_any(tickets));
+    let counts: Vec<(TicketId, i64)> = if include_internal {
+        of_tickets.group_by(comments::ticket_id).select(counted).load(conn)?
+    } else {
+        of_tickets
+            .filter(comments::internal.eq(false))
+            .group_by(comments::ticket_id)
+            .select(counted)
+            .load(conn)?
+    };
+    Ok(counts.into_iter().collect())
 }

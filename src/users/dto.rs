@@ -5,18 +5,16 @@ use validator::Validate;
 
 use super::model::{User, UserStatus};
 use crate::auth::roles::Role;
-use crate::error::ApiError;
 use crate::http::body::non_null;
-use crate::http::time::Timestamp;
+use crate::ids::{OrganizationId, UserId};
+use crate::time::Timestamp;
 
 /// A user as the API shows it; password hashes and invitation tokens never leave the server.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
-    #[schema(example = "01937e4a-7b1c-7000-8000-000000000002")]
-    pub id: String,
+    pub id: UserId,
     /// `null` for staff.
-    #[schema(example = "01937e4a-7b1c-7000-8000-000000000001")]
-    pub organization_id: Option<String>,
+    pub organization_id: Option<OrganizationId>,
     #[schema(example = "ada@contoso.example")]
     pub email: String,
     #[schema(example = "Ada Lovelace")]
@@ -30,12 +28,11 @@ pub struct UserView {
     pub version: i64,
 }
 
-impl TryFrom<User> for UserView {
-    type Error = ApiError;
-    fn try_from(u: User) -> Result<Self, ApiError> {
-        Ok(Self {
-            role: crate::enums::parse_stored(&u.role)?,
-            status: crate::enums::parse_stored(&u.status)?,
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        Self {
+            role: u.role,
+            status: u.status,
             id: u.id,
             organization_id: u.organization_id,
             email: u.email,
@@ -44,7 +41,7 @@ impl TryFrom<User> for UserView {
             updated_at: u.updated_at.into(),
             last_login_at: u.last_login_at.map(Into::into),
             version: u.version,
-        })
+        }
     }
 }
 
@@ -103,5 +100,5 @@ pub struct ListUsersQuery {
     pub role: Option<Role>,
     pub status: Option<UserStatus>,
     /// Staff only: one organization's users.
-    pub organization_id: Option<Uuid>,
+    pub organization_id: Option<OrganizationId>,
 }

@@ -124,22 +124,52 @@ async fn the_whole_publishing_path_from_draft_to_live(app: TestApp) {
     let id = draft(&app, &org, "saas").await;
     let path = format!("/v1/offers/{id}");
 
-    let created = app.get(&path).bearer(&developer.token).send().await;
+    a_new_draft_cannot_publish(&app, &developer, &path).await;
+    complete_sections_make_it_publishable(&app, &developer, &path).await;
+    let first = publishing_opens_submission_one(&app, &developer, &path).await;
+    the_certification_queue_lists_it(&app, &reviewer, &first).await;
+    a_failed_certification_needs_attention(&app, &developer, &reviewer, &path, &first).await;
+    let second = a_fix_is_published_again_and_passes(&app, &developer, &reviewer, &path).await;
+    going_live_completes_the_submission(&app, &developer, &path, &second).await;
+
+    // Co-sell readiness is computed once the offer is live and the checklist is met.
+    let co_sell = app
+        .patch(&path)
+        .bearer(&developer.token)
+        .json(&full_co_sell())
+        .send()
+        .await;
+    assert_eq!(co_sell.body["co_sell_status"], "co_sell_ready", "{}", co_sell.body);
+    assert_eq!(co_sell.body["co_sell_status_inherited"], false);
+
+    the_history_tells_the_whole_path(&app, &org, &developer, &path).await;
+    let submissions = app
+        .get(&format!("{path}/submissions"))
+        .bearer(&developer.token)
+        .send()
+        .await;
+    assert_eq!(submissions.body["items"].as_array().unwrap().len(), 2);
+}
+
+async fn a_new_draft_cannot_publish(app: &TestApp, developer: &Member, path: &str) {
+    let created = app.get(path).bearer(&developer.token).send().await;
     assert_eq!(created.body["status"], "draft");
     assert_eq!(created.body["origin"], "created");
     assert_eq!(created.body["storefronts"], json!(["azure_marketplace", "appsource"]));
     assert_eq!(created.body["allowed_actions"], json!(["edit", "delete"]));
-
     let ready = app
         .get(&format!("{path}/readiness"))
         .bearer(&developer.token)
         .send()
         .await;
     assert_eq!(ready.body["can_publish"], false);
+}
 
+/// Every required section, with a description the reviewer will find too vague.
+async fn complete_sections_make_it_publishable(app: &TestApp, developer: &Member, path: &str) {
     let mut sections = complete_sections();
     sections["listing"]["description"] = json!("Too vague.");
-    let edited = app.patch(&path).bearer(&developer.token).json(&sections).send().await;
+    let edited = app.patch(path).bearer(&developer.token).json(&sections).send().await;
     assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
     assert!(
         edited.body["allowed_actions"]
@@ -170,7 +200,10 @@ async fn the_whole_publishing_path_from_draft_to_live(app: TestApp) {
             ("co_sell", "not_started")
         ]
     );
+}
 
+/// The first submission's id.
+async fn publishing_opens_submission_one(app: &TestApp, developer: &Member, path: &str) -> String {
     let first = app
         .post(&format!("{path}/publish"))
         .bearer(&developer.token)
@@ -181,10 +214,8 @@ async fn the_whole_publishing_path_from_draft_to_live(app: TestApp) {
     assert_eq!(first.body["sequence"], 1);
     assert_eq!(first.body["state"], "in_certification");
     assert_eq!(first.body["snapshot"]["listing"]["description"], "Too vague.");
-    assert_eq!(
-        first.header("location").unwrap(),
-        format!("/v1/submissions/{}", first.body["id"].as_str().unwrap())
-    );
+    let id = first.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(first.header("location").unwrap(), format!("/v1/submissions/{id}"));
     let steps: Vec<(&str, &str)> = first.body["steps"]
         .as_array()
         .unwrap()
@@ -201,11 +232,13 @@ async fn the_whole_publishing_path_from_draft_to_live(app: TestApp) {
         ]
     );
     assert_eq!(
-        app.get(&path).bearer(&developer.token).send().await.body["status"],
+        app.get(path).bearer(&developer.token).send().await.body["status"],
         "publish_in_progress"
     );
+    id
+}
 
-    let first_id = first.body["id"].as_str().unwrap().to_owned();
+async fn the_certification_queue_lists_it(app: &TestApp, reviewer: &Member, submission: &str) {
     for (states, listed) in [
         ("in_certification", true),
         ("in_certification,in_preview", true),
@@ -213,25 +246,32 @@ async fn the_whole_publishing_path_from_draft_to_live(app: TestApp) {
         ("in_preview,failed_certification", false),
     ] {
         let queue = listed_ids(
-            &app,
+            app,
             &reviewer.token,
             &format!("/v1/submissions?state={states}&limit=100"),
         )
         .await;
-        assert_eq!(queue.contains(&first_id), listed, "state={states}");
+        assert_eq!(queue.iter().any(|id| id == submission), listed, "state={states}");
     }
+}
+
+async fn a_failed_certification_needs_attention(
+    app: &TestApp,
+    developer: &Member,
+    reviewer: &Member,
+    path: &str,
+    submission: &str,
+) {
+    let certify = format!("/v1/submissions/{submission}/certify");
     let no_feedback = app
-        .post(&format!(
-            "/v1/submissions/{}/certify",
-            first.body["id"].as_str().unwrap()
-        ))
+        .post(&certify)
         .bearer(&reviewer.token)
         .json(&json!({"result": "failed"}))
         .send()
         .await;
     no_feedback.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_error");
     let failed = app
-        .post(&format!("/v1/submissions/{}/certify", first.body["id"].as_str().unwrap()))
+        .post(&certify)
         .bearer(&reviewer.token)
         .json(&json!({"result": "failed", "feedback": [{"section": "listing", "pointer": "#/listing/description", "message": "Say what it does."}]}))
         .send()
@@ -239,7 +279,7 @@ async fn the_whole_publishing_path_from_draft_to_live(app: TestApp) {
     assert_eq!(failed.status, StatusCode::OK, "{}", failed.body);
     assert_eq!(failed.body["state"], "failed_certification");
     let seen = app
-        .get(&format!("/v1/submissions/{}", first.body["id"].as_str().unwrap()))
+        .get(&format!("/v1/submissions/{submission}"))
         .bearer(&developer.token)
         .send()
         .await;
@@ -248,11 +288,19 @@ async fn the_whole_publishing_path_from_draft_to_live(app: TestApp) {
         "Say what it does."
     );
     assert_eq!(seen.body["certification"]["reviewer_id"], reviewer.id.as_str());
-    let offer = app.get(&path).bearer(&developer.token).send().await;
+    let offer = app.get(path).bearer(&developer.token).send().await;
     assert_eq!(offer.body["status"], "attention_needed");
+}
 
+/// The second submission's id, in preview.
+async fn a_fix_is_published_again_and_passes(
+    app: &TestApp,
+    developer: &Member,
+    reviewer: &Member,
+    path: &str,
+) -> String {
     let fixed = app
-        .patch(&path)
+        .patch(path)
         .bearer(&developer.token)
         .json(&json!({"listing": {"description": "Contoso Analytics turns telemetry into decisions."}}))
         .send()
@@ -265,11 +313,9 @@ async fn the_whole_publishing_path_from_draft_to_live(app: TestApp) {
         .await;
     assert_eq!(second.status, StatusCode::CREATED, "{}", second.body);
     assert_eq!(second.body["sequence"], 2);
+    let id = second.body["id"].as_str().unwrap().to_owned();
     let passed = app
-        .post(&format!(
-            "/v1/submissions/{}/certify",
-            second.body["id"].as_str().unwrap()
-        ))
+        .post(&format!("/v1/submissions/{id}/certify"))
         .bearer(&reviewer.token)
         .json(&json!({"result": "passed"}))
         .send()
@@ -281,10 +327,13 @@ async fn the_whole_publishing_path_from_draft_to_live(app: TestApp) {
             .is_some_and(|u| u.starts_with("https://"))
     );
     assert_eq!(
-        app.get(&path).bearer(&developer.token).send().await.body["status"],
+        app.get(path).bearer(&developer.token).send().await.body["status"],
         "preview"
     );
+    id
+}
 
+async fn going_live_completes_the_submission(app: &TestApp, developer: &Member, path: &str, submission: &str) {
     let live = app
         .post(&format!("{path}/go-live"))
         .bearer(&developer.token)
@@ -302,7 +351,7 @@ async fn the_whole_publishing_path_from_draft_to_live(app: TestApp) {
     );
     assert_eq!(live.body["co_sell_status"], "not_co_sell_ready");
     let completed = app
-        .get(&format!("/v1/submissions/{}", second.body["id"].as_str().unwrap()))
+        .get(&format!("/v1/submissions/{submission}"))
         .bearer(&developer.token)
         .send()
         .await;
@@ -314,17 +363,9 @@ async fn the_whole_publishing_path_from_draft_to_live(app: TestApp) {
             .iter()
             .all(|s| s["state"] == "complete" && s["started_at"].is_string() && s["completed_at"].is_string())
     );
+}
 
-    // Co-sell readiness is computed once the offer is live and the checklist is met.
-    let co_sell = app
-        .patch(&path)
-        .bearer(&developer.token)
-        .json(&full_co_sell())
-        .send()
-        .await;
-    assert_eq!(co_sell.body["co_sell_status"], "co_sell_ready", "{}", co_sell.body);
-    assert_eq!(co_sell.body["co_sell_status_inherited"], false);
-
+async fn the_history_tells_the_whole_path(app: &TestApp, org: &Org, developer: &Member, path: &str) {
     app.get(&format!("{path}/history"))
         .bearer(&developer.token)
         .send()
@@ -356,12 +397,6 @@ async fn the_whole_publishing_path_from_draft_to_live(app: TestApp) {
             "offer.updated"
         ]
     );
-    let submissions = app
-        .get(&format!("{path}/submissions"))
-        .bearer(&developer.token)
-        .send()
-        .await;
-    assert_eq!(submissions.body["items"].as_array().unwrap().len(), 2);
 }
 
 async fn every_present_value_is_validated_with_a_pointer(app: TestApp) {

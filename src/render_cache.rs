@@ -103,38 +103,32 @@ impl<K: Hash + Eq> RenderCache<K> {
     }
 }
 
-impl RenderCache<uuid::Uuid> {
-    /// The bodies of `stamps` (id and version of each object, in order): those kept for that
-    /// version as they are, the others from `render_missing`, which gets their ids and returns
-    /// the id, version and body of each it still finds; those are kept. An object
+impl<K: Hash + Eq + Copy> RenderCache<K> {
+    /// The bodies of `stamps` (key and version of each object, in order): those kept for that
+    /// version as they are, the others from `render_missing`, which gets their keys and returns
+    /// the key, version and body of each it still finds; those are kept. An object
     /// `render_missing` no longer finds is left out.
     pub fn bodies<E>(
         &self,
-        stamps: &[(String, i64)],
-        render_missing: impl FnOnce(&[String]) -> Result<Vec<(String, i64, Bytes)>, E>,
+        stamps: &[(K, i64)],
+        render_missing: impl FnOnce(&[K]) -> Result<Vec<(K, i64, Bytes)>, E>,
     ) -> Result<Vec<Bytes>, E> {
-        let key = |id: &str| uuid::Uuid::parse_str(id).ok();
-        let mut bodies: Vec<Option<Bytes>> = stamps
-            .iter()
-            .map(|(id, version)| key(id).and_then(|k| self.get(k, *version)))
-            .collect();
-        let missing: Vec<String> = stamps
+        let mut bodies: Vec<Option<Bytes>> = stamps.iter().map(|(key, version)| self.get(*key, *version)).collect();
+        let missing: Vec<K> = stamps
             .iter()
             .zip(&bodies)
             .filter(|(_, kept)| kept.is_none())
-            .map(|((id, _), _)| id.clone())
+            .map(|((key, _), _)| *key)
             .collect();
         if !missing.is_empty() {
-            let mut fresh: HashMap<String, Bytes> = HashMap::new();
-            for (id, version, body) in render_missing(&missing)? {
-                if let Some(k) = key(&id) {
-                    self.put(k, version, body.clone());
-                }
-                fresh.insert(id, body);
+            let mut fresh: HashMap<K, Bytes> = HashMap::new();
+            for (key, version, body) in render_missing(&missing)? {
+                self.put(key, version, body.clone());
+                fresh.insert(key, body);
             }
-            for ((id, _), body) in stamps.iter().zip(bodies.iter_mut()) {
+            for ((key, _), body) in stamps.iter().zip(bodies.iter_mut()) {
                 if body.is_none() {
-                    *body = fresh.remove(id);
+                    *body = fresh.remove(key);
                 }
             }
         }
@@ -193,21 +187,21 @@ mod tests {
     #[test]
     fn a_page_takes_kept_bodies_and_renders_only_the_others() {
         let cache = RenderCache::new(1 << 20);
-        let ids: Vec<String> = (0..4).map(|_| Uuid::now_v7().to_string()).collect();
-        let stamps: Vec<(String, i64)> = ids.iter().map(|id| (id.clone(), 1)).collect();
-        cache.put(Uuid::parse_str(&ids[1]).unwrap(), 1, Bytes::from_static(b"kept"));
+        let ids: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
+        let stamps: Vec<(Uuid, i64)> = ids.iter().map(|id| (*id, 1)).collect();
+        cache.put(ids[1], 1, Bytes::from_static(b"kept"));
         let mut asked = Vec::new();
         let bodies = cache
             .bodies(&stamps, |missing| {
                 asked = missing.to_vec();
                 // The last one was deleted meanwhile; the first one moved on to version 2.
                 Ok::<_, ()>(vec![
-                    (ids[0].clone(), 2, Bytes::from_static(b"zero")),
-                    (ids[2].clone(), 1, Bytes::from_static(b"two")),
+                    (ids[0], 2, Bytes::from_static(b"zero")),
+                    (ids[2], 1, Bytes::from_static(b"two")),
                 ])
             })
             .unwrap();
-        assert_eq!(asked, vec![ids[0].clone(), ids[2].clone(), ids[3].clone()]);
+        assert_eq!(asked, vec![ids[0], ids[2], ids[3]]);
         assert_eq!(
             bodies,
             vec![
@@ -217,11 +211,8 @@ mod tests {
             ]
         );
         // What was rendered is kept under the version it was rendered from.
-        assert_eq!(
-            cache.get(Uuid::parse_str(&ids[0]).unwrap(), 2).as_deref(),
-            Some(&b"zero"[..])
-        );
-        assert_eq!(cache.get(Uuid::parse_str(&ids[0]).unwrap(), 1), None);
+        assert_eq!(cache.get(ids[0], 2).as_deref(), Some(&b"zero"[..]));
+        assert_eq!(cache.get(ids[0], 1), None);
         let again = cache
             .bodies(&stamps[1..3], |_| Err("nothing should be missing"))
             .unwrap();

@@ -4,10 +4,10 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::db;
 use crate::error::ApiError;
 use crate::openapi::responses::Unavailable;
+use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {

@@ -1,0 +1,102 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::auth::roles::Role;
+use crate::db::schema::audit_events;
+use crate::ids::{AuditEventId, OrganizationId, UserId};
+use crate::string_enum;
+
+string_enum! {
+    /// The kinds of objects whose changes are recorded.
+    pub enum EntityType {
+        Organization => "organization",
+        User => "user",
+        PublisherProfile => "publisher_profile",
+        Offer => "offer",
+        Solution => "solution",
+        SupportTicket => "support_ticket",
+    }
+}
+
+string_enum! {
+    /// What happened: `<entity type>.<what>`.
+    pub enum AuditAction {
+        OrganizationCreated => "organization.created",
+        OrganizationUpdated => "organization.updated",
+        UserCreated => "user.created",
+        UserInvited => "user.invited",
+        UserActivated => "user.activated",
+        UserUpdated => "user.updated",
+        UserRoleChanged => "user.role_changed",
+        UserStatusChanged => "user.status_changed",
+        UserRemoved => "user.removed",
+        PublisherProfileCreated => "publisher_profile.created",
+        PublisherProfileUpdated => "publisher_profile.updated",
+        PublisherProfileDeleted => "publisher_profile.deleted",
+        OfferCreated => "offer.created",
+        OfferUpdated => "offer.updated",
+        OfferDeleted => "offer.deleted",
+        OfferPublished => "offer.published",
+        OfferPublishCanceled => "offer.publish_canceled",
+        OfferCertificationPassed => "offer.certification_passed",
+        OfferCertificationFailed => "offer.certification_failed",
+        OfferWentLive => "offer.went_live",
+        OfferDistributionStopped => "offer.distribution_stopped",
+        OfferCoSellInherited => "offer.co_sell_inherited",
+        SolutionImported => "solution.imported",
+        SolutionUpdated => "solution.updated",
+        SolutionMergeRequested => "solution.merge_requested",
+        SolutionMergeWithdrawn => "solution.merge_withdrawn",
+        SolutionMergeRejected => "solution.merge_rejected",
+        SolutionMerged => "solution.merged",
+        SolutionMigrated => "solution.migrated",
+        SolutionMigrationReverted => "solution.migration_reverted",
+        SolutionMigrationCompleted => "solution.migration_completed",
+        SolutionDiscarded => "solution.discarded",
+        SolutionDiscardUndone => "solution.discard_undone",
+        SupportTicketOpened => "support_ticket.opened",
+        SupportTicketReplied => "support_ticket.replied",
+        SupportTicketAssigned => "support_ticket.assigned",
+        SupportTicketInfoRequested => "support_ticket.info_requested",
+        SupportTicketResolved => "support_ticket.resolved",
+        SupportTicketClosed => "support_ticket.closed",
+        SupportTicketReopened => "support_ticket.reopened",
+        SupportTicketCanceled => "support_ticket.canceled",
+    }
+}
+
+impl AuditAction {
+    /// The kind of object the action happens to: the part before the dot.
+    pub fn entity(self) -> EntityType {
+        let (prefix, _) = self.as_str().split_once('.').expect("every action names its entity");
+        prefix.parse().expect("every action's prefix is an entity type")
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEvent {
+    pub id: AuditEventId,
+    pub organization_id: Option<OrganizationId>,
+    pub actor_id: Option<UserId>,
+    pub actor_role: Option<Role>,
+    pub action: AuditAction,
+    pub entity_type: EntityType,
+    pub entity_id: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub request_id: String,
+    pub occurred_at: NaiveDateTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_names_an_entity_type() {
+        for action in AuditAction::ALL {
+            assert!(action.as_str().starts_with(action.entity().as_str()), "{action}");
+        }
+    }
+}

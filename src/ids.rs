@@ -1,0 +1,227 @@
+//! Identifiers: UUIDv7s, one type per kind of object, so that an offer's id cannot be passed
+//! where a user's is expected. An id is kept in its canonical text form (lower-case, hyphenated),
+//! the form in which it is stored, compared and sent, so none of those converts or allocates.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use std::str::FromStr;
+
+use diesel::sql_types::Text;
+use uuid::Uuid;
+
+const LEN: usize = 36;
+
+/// The id of an object of kind `K`.
+#[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub struct Id<K> {
+    text: [u8; LEN],
+    kind: PhantomData<fn() -> K>,
+}
+
+/// The kinds of objects with ids, each named as its id's schema in the document.
+pub mod kind {
+    pub trait Kind {
+        const SCHEMA: &'static str;
+        const DESCRIPTION: &'static str;
+    }
+
+    macro_rules! kinds {
+        ($($name:ident => $schema:literal, $description:literal;)+) => {$(
+            #[derive(Debug)]
+            pub enum $name {}
+            impl Kind for $name {
+                const SCHEMA: &'static str = $schema;
+                const DESCRIPTION: &'static str = $description;
+            }
+        )+};
+    }
+    kinds! {
+        Organization => "OrganizationId", "The id of a partner organization.";
+        User => "UserId", "The id of a user.";
+        PublisherProfile => "PublisherProfileId", "The id of a publisher profile.";
+        Offer => "OfferId", "The id of an offer.";
+        Submission => "SubmissionId", "The id of a submission (one publish attempt).";
+        Solution => "SolutionId", "The id of a legacy co-sell solution.";
+        Ticket => "TicketId", "The id of a support ticket.";
+        Comment => "CommentId", "The id of a ticket comment.";
+        AuditEvent => "AuditEventId", "The id of an audit event.";
+    }
+}
+
+pub type OrganizationId = Id<kind::Organization>;
+pub type UserId = Id<kind::User>;
+pub type PublisherProfileId = Id<kind::PublisherProfile>;
+pub type OfferId = Id<kind::Offer>;
+pub type SubmissionId = Id<kind::Submission>;
+pub type SolutionId = Id<kind::Solution>;
+pub type TicketId = Id<kind::Ticket>;
+pub type CommentId = Id<kind::Comment>;
+pub type AuditEventId = Id<kind::AuditEvent>;
+
+impl<K> Id<K> {
+    /// A new, time-ordered id.
+    pub fn generate() -> Self {
+        Self::from(Uuid::now_v7())
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII is ever written into `text`.
+        std::str::from_utf8(&self.text).expect("an id is ASCII")
+    }
+
+    pub fn uuid(&self) -> Uuid {
+        Uuid::parse_str(self.as_str()).expect("an id holds a UUID")
+    }
+
+    /// The same id as another kind's (a user's id as the author of a comment).
+    pub fn cast<L>(self) -> Id<L> {
+        Id {
+            text: self.text,
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<K> From<Uuid> for Id<K> {
+    fn from(uuid: Uuid) -> Self {
+        let mut text = [0u8; LEN];
+        uuid.hyphenated().encode_lower(&mut text);
+        Self {
+            text,
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<K> FromStr for Id<K> {
+    type Err = uuid::Error;
+    /// Any form of UUID; kept in the canonical one.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s).map(Self::from)
+    }
+}
+
+impl<K> Clone for Id<K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K> Copy for Id<K> {}
+impl<K> PartialEq for Id<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+impl<K> Eq for Id<K> {}
+impl<K> PartialOrd for Id<K> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+/// Ordered as their text, which for UUIDv7 is the order of creation.
+impl<K> Ord for Id<K> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.text.cmp(&other.text)
+    }
+}
+impl<K> Hash for Id<K> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.text.hash(state)
+    }
+}
+impl<K> fmt::Debug for Id<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl<K> fmt::Display for Id<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl<K> PartialEq<str> for Id<K> {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl<K> serde::Serialize for Id<K> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de, K> serde::Deserialize<'de> for Id<K> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Uuid::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl<K: kind::Kind> utoipa::PartialSchema for Id<K> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+            .description(Some(K::DESCRIPTION))
+            .examples([serde_json::json!("01937e4a-7b1c-7000-8000-000000000001")])
+            .into()
+    }
+}
+
+impl<K: kind::Kind> utoipa::ToSchema for Id<K> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        K::SCHEMA.into()
+    }
+}
+
+// The database sees an id as the text it is.
+
+impl<K, DB> diesel::serialize::ToSql<Text, DB> for Id<K>
+where
+    DB: diesel::backend::Backend,
+    str: diesel::serialize::ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut diesel::serialize::Output<'b, '_, DB>) -> diesel::serialize::Result {
+        <str as diesel::serialize::ToSql<Text, DB>>::to_sql(self.as_str(), out)
+    }
+}
+
+impl<K, DB> diesel::deserialize::FromSql<Text, DB> for Id<K>
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        let text = <String as diesel::deserialize::FromSql<Text, DB>>::from_sql(bytes)?;
+        Ok(text.parse()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_reads_any_uuid_form_and_keeps_the_canonical_one() {
+        let id: OfferId = "0193A7F0-0000-7000-8000-00000000000A".parse().unwrap();
+        assert_eq!(id.as_str(), "0193a7f0-0000-7000-8000-00000000000a");
+        let simple: OfferId = "0193a7f0000070008000000000000000a".parse().unwrap_or(id);
+        assert_eq!(simple, id);
+        assert!("not-a-uuid".parse::<OfferId>().is_err());
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            "\"0193a7f0-0000-7000-8000-00000000000a\""
+        );
+    }
+
+    #[test]
+    fn ids_order_as_they_were_made() {
+        let a = UserId::generate();
+        let b = UserId::generate();
+        assert!(a < b);
+        assert_eq!(a.uuid().to_string(), a.as_str());
+    }
+}

@@ -1,0 +1,169 @@
+//! An offer as the code works with it: its row with the sections parsed, what its state machine
+//! needs to know, what it shows, and what a submission freezes of it.
+
+use chrono::NaiveDateTime;
+use serde_json::Value;
+
+use super::co_sell::co_sell_checklist;
+use super::dto::OfferView;
+use super::lifecycle::{OfferFacts, OfferLifecycle};
+use super::model::{CoSellStatus, Offer, OfferContentChanges, OfferStatus};
+use super::readiness::readiness;
+use super::sections::Sections;
+use crate::auth::roles::Role;
+use crate::error::ApiError;
+use crate::workflow::Lifecycle;
+
+/// An offer read from its row, with its sections parsed.
+pub struct LoadedOffer {
+    pub row: Offer,
+    pub sections: Sections,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(column: &Option<String>) -> Result<Option<T>, ApiError> {
+    Ok(column.as_deref().map(serde_json::from_str).transpose()?)
+}
+
+impl LoadedOffer {
+    pub fn load(row: Offer) -> Result<Self, ApiError> {
+        let sections = Sections {
+            setup: parse(&row.setup)?,
+            properties: parse(&row.properties)?,
+            listing: parse(&row.listing)?,
+            plans: parse(&row.plans)?,
+            resell_csp: parse(&row.resell_csp)?,
+            co_sell: parse(&row.co_sell)?,
+        };
+        Ok(Self { sections, row })
+    }
+
+    pub fn status(&self) -> OfferStatus {
+        self.row.status
+    }
+
+    /// The offer after a content edit made at `at` was written: `changes` are the columns the
+    /// edit set, `sections` what they hold, parsed. Mirrors [`super::repo::update_content`].
+    pub fn edited(mut self, changes: OfferContentChanges, sections: Sections, at: NaiveDateTime) -> Self {
+        let OfferContentChanges {
+            name,
+            setup,
+            properties,
+            listing,
+            plans,
+            resell_csp,
+            co_sell,
+        } = changes;
+        let row = &mut self.row;
+        if let Some(name) = name {
+            row.name = name;
+        }
+        for (column, value) in [
+            (&mut row.setup, setup),
+            (&mut row.properties, properties),
+            (&mut row.listing, listing),
+            (&mut row.plans, plans),
+            (&mut row.resell_csp, resell_csp),
+            (&mut row.co_sell, co_sell),
+        ] {
+            if let Some(value) = value {
+                *column = value;
+            }
+        }
+        row.content_revision += 1;
+        row.updated_at = at;
+        row.version += 1;
+        self.sections = sections;
+        self
+    }
+
+    /// What the state machine needs; `status_before_submission` is where a canceled
+    /// submission returns the offer.
+    pub fn facts(&self, status_before_submission: OfferStatus) -> OfferFacts {
+        OfferFacts {
+            status: self.row.status,
+            has_ever_been_live: self.row.has_ever_been_live,
+            can_publish: readiness(self.row.offer_type, &self.sections).can_publish,
+            status_before_submission,
+        }
+    }
+
+    /// The co-sell status and whether it is the inherited one: an offer keeps what it took over
+    /// from a legacy solution unless its own checklist earns more.
+    pub fn co_sell_status(&self) -> (CoSellStatus, bool) {
+        let ready = self.row.status == OfferStatus::Live
+            && co_sell_checklist(self.sections.co_sell.as_ref())
+                .iter()
+                .all(|item| item.met);
+        let computed = if ready {
+            CoSellStatus::CoSellReady
+        } else {
+            CoSellStatus::NotCoSellReady
+        };
+        match self.row.co_sell_status {
+            Some(inherited) if inherited.rank() >= computed.rank() => (inherited, true),
+            _ => (computed, false),
+        }
+    }
+
+    /// The offer as `role` sees it, with what `role` may do now.
+    pub fn view(self, role: Role) -> Result<OfferView, ApiError> {
+        let (co_sell_status, co_sell_status_inherited) = self.co_sell_status();
+        let allowed_actions = OfferLifecycle::allowed(self.facts(OfferStatus::Draft), role);
+        let has_unpublished_changes = self.row.has_unpublished_changes();
+        let row = self.row;
+        Ok(OfferView {
+            storefronts: row.offer_type.storefronts().to_vec(),
+            offer_type: row.offer_type,
+            status: row.status,
+            origin: row.origin,
+            co_sell_status,
+            co_sell_status_inherited,
+            incentive_eligible: row.incentive_eligible,
+            referral_pipeline: parse(&row.referral_pipeline)?,
+            copied_fields: parse(&row.copied_fields).ok().flatten().unwrap_or_default(),
+            has_unpublished_changes,
+            allowed_actions,
+            setup: self.sections.setup,
+            properties: self.sections.properties,
+            listing: self.sections.listing,
+            plans: self.sections.plans.map(|p| p.plans),
+            resell_csp: self.sections.resell_csp,
+            co_sell: self.sections.co_sell,
+            id: row.id,
+            organization_id: row.organization_id,
+            publisher_profile_id: row.publisher_profile_id,
+            offer_alias: row.offer_alias,
+            name: row.name,
+            source_solution_id: row.source_solution_id,
+            has_ever_been_live: row.has_ever_been_live,
+            live_url: row.live_url,
+            created_at: row.created_at.into(),
+            updated_at: row.updated_at.into(),
+            version: row.version,
+        })
+    }
+
+    /// The content a submission freezes.
+    pub fn snapshot(&self) -> Value {
+        let Sections {
+            setup,
+            properties,
+            listing,
+            plans,
+            resell_csp,
+            co_sell,
+        } = &self.sections;
+        serde_json::json!({
+            "name": self.row.name,
+            "offer_alias": self.row.offer_alias,
+            "offer_type": self.row.offer_type,
+            "publisher_profile_id": self.row.publisher_profile_id,
+            "setup": setup,
+            "properties": properties,
+            "listing": listing,
+            "plans": plans,
+            "resell_csp": resell_csp,
+            "co_sell": co_sell,
+        })
+    }
+}

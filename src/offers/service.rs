@@ -1,0 +1,347 @@
+//! Offers: drafts created and edited section by section, published through certification and
+//! preview, live, and no longer available. Every move goes through [`OfferLifecycle`].
+
+use actix_web::web::Bytes;
+use serde_json::{Map, Value};
+
+use super::content;
+use super::dto::{CreateOffer, OfferSummaryView};
+use super::lifecycle::{OfferAction, OfferLifecycle};
+use super::loaded::LoadedOffer;
+use super::model::{Offer, OfferStateChanges, OfferStatus, Origin};
+use super::readiness::{Readiness, readiness};
+use super::repo::{self, Filter};
+use crate::audit::model::{AuditAction, AuditEvent, EntityType};
+use crate::auth::roles::{Capability, Role};
+use crate::auth::{Actor, Caller};
+use crate::db::DbConn;
+use crate::error::{ApiError, ErrorCode};
+use crate::ids::OfferId;
+use crate::page::PageRequest;
+use crate::render_cache::{RenderCache, render};
+use crate::solutions::effects as solutions;
+use crate::submissions::model::{CertificationResult, Submission};
+use crate::submissions::service as submissions;
+use crate::workflow::{self, Change, Precondition};
+
+/// The offer if the caller may see it; 404 otherwise.
+pub fn visible(conn: &mut DbConn, caller: &Caller, id: &OfferId) -> Result<LoadedOffer, ApiError> {
+    LoadedOffer::load(caller.visible(repo::find(conn, id)?, |o| &o.organization_id)?)
+}
+
+/// The offer as the caller sees it, rendered, and its version. The version is read on every
+/// request; a rendering kept for exactly that version and role is reused.
+pub fn rendered(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &OfferId,
+    views: &RenderCache<(OfferId, Role)>,
+) -> Result<(Bytes, i64), ApiError> {
+    let (_, version) = caller.visible(repo::find_stamp(conn, id)?, |(organization, _)| organization)?;
+    if let Some(body) = views.get((*id, caller.role), version) {
+        return Ok((body, version));
+    }
+    let offer = visible(conn, caller, id)?;
+    let version = offer.row.version;
+    let body = render(&offer.view(caller.role)?)?;
+    views.put((*id, caller.role), version, body.clone());
+    Ok((body, version))
+}
+
+/// One page of offer summaries, rendered, and the next page's cursor. Ids and versions are
+/// read first; only the rows whose rendering is not kept are read whole.
+pub fn list_rendered(
+    conn: &mut DbConn,
+    caller: &Caller,
+    filter: &Filter,
+    page: &PageRequest,
+    summaries: &RenderCache<OfferId>,
+) -> Result<(Vec<Bytes>, Option<String>), ApiError> {
+    let stamps = repo::list_stamps(conn, caller.organization_scope().as_ref(), filter, page)?;
+    let page = page.page(stamps, |(id, _)| id.as_str(), |stamp| stamp);
+    let items = summaries.bodies(&page.items, |missing| {
+        repo::summaries(conn, missing)?
+            .into_iter()
+            .map(|row| Ok((row.id, row.version, render(&OfferSummaryView::from(row))?)))
+            .collect::<Result<Vec<_>, ApiError>>()
+    })?;
+    Ok((items, page.next_cursor))
+}
+
+/// Adds `offer`, a new draft, and records its creation.
+pub fn add(conn: &mut DbConn, offer: &Offer, actor: &Actor) -> Result<(), ApiError> {
+    repo::insert(conn, offer)?;
+    let change = Change::new(
+        AuditAction::OfferCreated,
+        offer.id.as_str(),
+        Some(&offer.organization_id),
+    )
+    .states(None, Some(offer.status.as_str()));
+    workflow::record(conn, Some(actor), change)
+}
+
+/// A new draft of the caller's organization, for one of its active publisher profiles.
+pub fn create(conn: &mut DbConn, caller: &Caller, input: &CreateOffer) -> Result<LoadedOffer, ApiError> {
+    caller.require(Capability::EditOffers)?;
+    let organization_id = caller.own_organization()?;
+    crate::publishers::service::for_new_offer(
+        conn,
+        &organization_id,
+        &input.publisher_profile_id,
+        "#/publisher_profile_id",
+    )?;
+    let offer = Offer::draft(
+        organization_id,
+        input.publisher_profile_id,
+        input.offer_alias.clone(),
+        input.name.trim().to_owned(),
+        input.offer_type,
+        Origin::Created,
+    );
+    add(conn, &offer, &caller.actor())?;
+    LoadedOffer::load(offer)
+}
+
+/// The state machine's verdict on `action` (403, 412, then 409 with what is allowed);
+/// `sections_incomplete` lists every issue that stops publishing.
+fn decide(
+    offer: &LoadedOffer,
+    action: OfferAction,
+    caller: &Caller,
+    expected: &Precondition,
+    status_before_submission: OfferStatus,
+) -> Result<OfferStatus, ApiError> {
+    let facts = offer.facts(status_before_submission);
+    workflow::decide::<OfferLifecycle>(facts, action, caller.role, expected, offer.row.version).map_err(|e| {
+        match e.code {
+            ErrorCode::SectionsIncomplete => {
+                e.with_errors(readiness(offer.row.offer_type, &offer.sections).blocking_issues())
+            }
+            _ => e,
+        }
+    })
+}
+
+/// Moves the offer to `next` (and sets `changes`), guarded by its version, and records it.
+fn transition(
+    conn: &mut DbConn,
+    caller: &Caller,
+    offer: &LoadedOffer,
+    next: OfferStatus,
+    changes: OfferStateChanges,
+    action: AuditAction,
+) -> Result<(), ApiError> {
+    let changes = OfferStateChanges {
+        status: Some(next),
+        ..changes
+    };
+    let row = &offer.row;
+    let change = Change::new(action, row.id.as_str(), Some(&row.organization_id))
+        .states(Some(row.status.as_str()), Some(next.as_str()));
+    workflow::commit(conn, Some(&caller.actor()), change, |conn| {
+        repo::update_state(conn, &row.id, row.version, &changes)
+    })
+}
+
+/// A JSON merge patch of `name` and the sections; a live offer stays live.
+pub fn edit(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &OfferId,
+    expected: &Precondition,
+    patch: &Map<String, Value>,
+) -> Result<LoadedOffer, ApiError> {
+    let offer = visible(conn, caller, id)?;
+    decide(&offer, OfferAction::Edit, caller, expected, OfferStatus::Draft)?;
+    let (changes, merged) = content::merge(&offer, patch)?;
+    let at = crate::time::now();
+    let change = Change::new(AuditAction::OfferUpdated, id.as_str(), Some(&offer.row.organization_id));
+    workflow::commit(conn, Some(&caller.actor()), change, |conn| {
+        repo::update_content(conn, id, offer.row.version, &changes, at)
+    })?;
+    Ok(offer.edited(changes, merged, at))
+}
+
+/// Deletes a draft that was never live; a draft migrated from a solution gives it back.
+pub fn delete(conn: &mut DbConn, caller: &Caller, id: &OfferId, expected: &Precondition) -> Result<(), ApiError> {
+    let offer = visible(conn, caller, id)?;
+    decide(&offer, OfferAction::Delete, caller, expected, OfferStatus::Draft)?;
+    let actor = caller.actor();
+    let change = Change::new(AuditAction::OfferDeleted, id.as_str(), Some(&offer.row.organization_id))
+        .states(Some(offer.status().as_str()), None);
+    workflow::commit(conn, Some(&actor), change, |conn| {
+        repo::delete(conn, id, offer.row.version)
+    })?;
+    match &offer.row.source_solution_id {
+        Some(solution_id) => solutions::migrated_draft_deleted(conn, solution_id, id, &actor),
+        None => Ok(()),
+    }
+}
+
+/// Submits the offer for certification: submission N+1, certified at once with `auto_certify`.
+pub fn publish(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &OfferId,
+    expected: &Precondition,
+    notes: Option<String>,
+    auto_certify: bool,
+) -> Result<Submission, ApiError> {
+    let offer = visible(conn, caller, id)?;
+    let next = decide(&offer, OfferAction::Publish, caller, expected, OfferStatus::Draft)?;
+    transition(
+        conn,
+        caller,
+        &offer,
+        next,
+        OfferStateChanges::default(),
+        AuditAction::OfferPublished,
+    )?;
+    let submission = submissions::open(conn, &offer, caller, notes)?;
+    if auto_certify {
+        return submissions::record_certification(conn, &submission, None, CertificationResult::Passed, Vec::new());
+    }
+    Ok(submission)
+}
+
+/// Cancels the submission in certification; the offer returns to where it was before.
+pub fn cancel_publish(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &OfferId,
+    expected: &Precondition,
+) -> Result<LoadedOffer, ApiError> {
+    let offer = visible(conn, caller, id)?;
+    let latest = submissions::latest(conn, id)?;
+    let next = decide(
+        &offer,
+        OfferAction::CancelPublish,
+        caller,
+        expected,
+        submissions::status_before(latest.as_ref()),
+    )?;
+    transition(
+        conn,
+        caller,
+        &offer,
+        next,
+        OfferStateChanges::default(),
+        AuditAction::OfferPublishCanceled,
+    )?;
+    let submission = latest.ok_or_else(|| ApiError::internal("an offer in publishing has no submission"))?;
+    submissions::cancel(conn, &submission)?;
+    visible(conn, caller, id)
+}
+
+/// The offer in preview goes live; migrated from a solution, it takes over its co-sell standing.
+pub fn go_live(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &OfferId,
+    expected: &Precondition,
+) -> Result<LoadedOffer, ApiError> {
+    let offer = visible(conn, caller, id)?;
+    let next = decide(&offer, OfferAction::GoLive, caller, expected, OfferStatus::Draft)?;
+    let submission =
+        submissions::latest(conn, id)?.ok_or_else(|| ApiError::internal("an offer in preview has no submission"))?;
+    let profile = crate::publishers::repo::find(conn, &offer.row.publisher_profile_id)?
+        .ok_or_else(|| ApiError::internal("publisher profile vanished"))?;
+    // A migrated offer takes over its solution's co-sell standing the first time it goes live.
+    let source = match &offer.row.source_solution_id {
+        Some(solution_id) if !offer.row.has_ever_been_live => solutions::source_of_migrated(conn, solution_id, id)?,
+        _ => None,
+    };
+    let changes = OfferStateChanges {
+        has_ever_been_live: Some(true),
+        live_url: Some(Some(
+            offer
+                .row
+                .offer_type
+                .live_url(&profile.publisher_id, &offer.row.offer_alias),
+        )),
+        live_content_revision: Some(Some(submission.content_revision)),
+        ..source.as_ref().map(solutions::inheritance).unwrap_or_default()
+    };
+    transition(conn, caller, &offer, next, changes, AuditAction::OfferWentLive)?;
+    submissions::complete(conn, &submission)?;
+    if let Some(solution) = &source {
+        solutions::migration_completed(conn, solution, &caller.actor())?;
+    }
+    visible(conn, caller, id)
+}
+
+/// A live offer is no longer available; needs `confirmed`.
+pub fn stop_distribution(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &OfferId,
+    expected: &Precondition,
+    confirmed: bool,
+) -> Result<LoadedOffer, ApiError> {
+    let offer = visible(conn, caller, id)?;
+    let next = decide(
+        &offer,
+        OfferAction::StopDistribution,
+        caller,
+        expected,
+        OfferStatus::Draft,
+    )?;
+    if !confirmed {
+        return Err(ApiError::confirmation_required());
+    }
+    transition(
+        conn,
+        caller,
+        &offer,
+        next,
+        OfferStateChanges::default(),
+        AuditAction::OfferDistributionStopped,
+    )?;
+    visible(conn, caller, id)
+}
+
+/// The "Review and publish" page.
+pub fn readiness_of(conn: &mut DbConn, caller: &Caller, id: &OfferId) -> Result<Readiness, ApiError> {
+    let offer = visible(conn, caller, id)?;
+    Ok(readiness(offer.row.offer_type, &offer.sections))
+}
+
+/// The offer's audit events, newest first: like the audit log, for owners, managers and staff.
+pub fn history(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &OfferId,
+    page: &PageRequest,
+) -> Result<Vec<AuditEvent>, ApiError> {
+    visible(conn, caller, id)?;
+    caller.require(Capability::ReadAuditLog)?;
+    let filter = crate::audit::repo::Filter::of(EntityType::Offer, id.as_str());
+    crate::audit::repo::list(conn, None, &filter, page)
+}
+
+/// The offer's submissions, newest first.
+pub fn submissions_of(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &OfferId,
+    page: &PageRequest,
+) -> Result<Vec<Submission>, ApiError> {
+    visible(conn, caller, id)?;
+    submissions::of_offer(conn, id, page)
+}
+
+/// A live offer takes over the co-sell standing of a solution merged into it.
+pub fn inherit(
+    conn: &mut DbConn,
+    id: &OfferId,
+    changes: &OfferStateChanges,
+    organization_id: &crate::ids::OrganizationId,
+    actor: &Actor,
+) -> Result<(), ApiError> {
+    repo::inherit(conn, id, changes)?;
+    workflow::record(
+        conn,
+        Some(actor),
+        Change::new(AuditAction::OfferCoSellInherited, id.as_str(), Some(organization_id)),
+    )
+}
