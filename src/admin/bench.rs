@@ -156,9 +156,18 @@ fn seed_organization(
         report.users += 1;
     }
     let developer = developer.expect("a developer was seeded");
+    let profile = seed_profile(conn, n, &organization)?;
+    seed_offers(conn, n, &profile, developer, offers_per_org, sections, report)?;
+    seed_solutions(conn, n, &organization, offers_per_org, &sections[3], report)?;
+    seed_tickets(conn, org, developer, offers_per_org, report)?;
+    Ok(())
+}
+
+fn seed_profile(conn: &mut DbConn, n: usize, organization: &Organization) -> Result<PublisherProfile, ApiError> {
+    let now = time::now();
     let profile = PublisherProfile {
         id: PublisherProfileId::generate(),
-        organization_id: org,
+        organization_id: organization.id,
         publisher_id: format!("bench-{n}"),
         display_name: format!("Bench {n}"),
         mpn_id: organization.mpn_id.clone(),
@@ -172,6 +181,20 @@ fn seed_organization(
         version: 1,
     };
     crate::publishers::repo::insert(conn, &profile)?;
+    Ok(profile)
+}
+
+/// Offers in every state with full sections, and a submission for each that was published.
+fn seed_offers(
+    conn: &mut DbConn,
+    n: usize,
+    profile: &PublisherProfile,
+    developer: UserId,
+    offers_per_org: usize,
+    sections: &[String; 4],
+    report: &mut BenchSeedReport,
+) -> Result<(), ApiError> {
+    let (now, org) = (time::now(), profile.organization_id);
     let types = [
         OfferType::Saas,
         OfferType::AzureApplication,
@@ -234,6 +257,18 @@ fn seed_organization(
         }
         report.offers += 1;
     }
+    Ok(())
+}
+
+fn seed_solutions(
+    conn: &mut DbConn,
+    n: usize,
+    organization: &Organization,
+    offers_per_org: usize,
+    collateral: &str,
+    report: &mut BenchSeedReport,
+) -> Result<(), ApiError> {
+    let (now, org) = (time::now(), organization.id);
     for i in 0..offers_per_org.div_ceil(2) {
         let statuses = [MigrationStatus::Pending, MigrationStatus::Discarded];
         crate::solutions::repo::insert(
@@ -250,7 +285,7 @@ fn seed_organization(
                 incentive_eligible: false,
                 referral_pipeline: json!({"active_referrals": 1, "won_referrals": 2, "pipeline_value_usd": 1000.0})
                     .to_string(),
-                collateral: sections[3].clone(),
+                collateral: collateral.to_owned(),
                 migration_status: statuses[i % 2],
                 ticket_id: None,
                 offer_id: None,
@@ -262,6 +297,17 @@ fn seed_organization(
         )?;
         report.solutions += 1;
     }
+    Ok(())
+}
+
+fn seed_tickets(
+    conn: &mut DbConn,
+    org: OrganizationId,
+    developer: UserId,
+    offers_per_org: usize,
+    report: &mut BenchSeedReport,
+) -> Result<(), ApiError> {
+    let now = time::now();
     for i in 0..offers_per_org.div_ceil(10) {
         crate::tickets::repo::insert(
             conn,

@@ -18,7 +18,7 @@ use crate::config::DatabaseUrl;
 use crate::error::{ApiError, ErrorCode};
 
 pub use sqlite::Checkpointer;
-pub use update::{Update, update};
+pub use update::{Update, Versioned, update, versioned, versioned_at};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");

@@ -53,6 +53,80 @@ where
 
 impl<Tab: diesel::Table, V, W, C> RunQueryDsl<C> for Update<Tab, V, W> {}
 
+/// A table whose rows are written under a version: each write of a row sets its `updated_at`,
+/// and moves its `version` on by one if it still is the version the writer read.
+pub trait Versioned: diesel::Table + diesel::query_source::QuerySource + Default {
+    type Id: diesel::Column<Table = Self, SqlType = diesel::sql_types::Text> + Default;
+    type Version: diesel::Column<Table = Self, SqlType = diesel::sql_types::BigInt> + Default;
+    type UpdatedAt: diesel::Column<Table = Self, SqlType = diesel::sql_types::Timestamp> + Default;
+}
+
+macro_rules! versioned {
+    ($($table:ident),+) => {$(
+        impl Versioned for crate::db::schema::$table::table {
+            type Id = crate::db::schema::$table::id;
+            type Version = crate::db::schema::$table::version;
+            type UpdatedAt = crate::db::schema::$table::updated_at;
+        }
+    )+};
+}
+
+versioned!(
+    organizations,
+    users,
+    publisher_profiles,
+    offers,
+    submissions,
+    solutions,
+    support_tickets
+);
+
+type Stamped<T, C> = (
+    C,
+    diesel::dsl::Eq<<T as Versioned>::UpdatedAt, chrono::NaiveDateTime>,
+    diesel::dsl::Eq<<T as Versioned>::Version, i64>,
+);
+type AtVersion<T, I> =
+    diesel::dsl::And<diesel::dsl::Eq<<T as Versioned>::Id, I>, diesel::dsl::Eq<<T as Versioned>::Version, i64>>;
+
+/// The version-guarded update of one row of `T`: `changes`, stamped with the time, if the row
+/// `id` is still at `expected_version`. Kept prepared like [`update`].
+pub fn versioned<T, I, C>(id: I, expected_version: i64, changes: C) -> VersionedUpdate<T, I, C>
+where
+    T: Versioned,
+    I: diesel::expression::AsExpression<diesel::sql_types::Text>,
+    Stamped<T, C>: diesel::AsChangeset<Target = T>,
+{
+    versioned_at(id, expected_version, changes, crate::time::now())
+}
+
+/// [`versioned`], stamped with the time `at`.
+pub fn versioned_at<T, I, C>(
+    id: I,
+    expected_version: i64,
+    changes: C,
+    at: chrono::NaiveDateTime,
+) -> VersionedUpdate<T, I, C>
+where
+    T: Versioned,
+    I: diesel::expression::AsExpression<diesel::sql_types::Text>,
+    Stamped<T, C>: diesel::AsChangeset<Target = T>,
+{
+    use diesel::{BoolExpressionMethods, ExpressionMethods};
+    update(
+        T::default(),
+        (
+            changes,
+            T::UpdatedAt::default().eq(at),
+            T::Version::default().eq(expected_version + 1),
+        ),
+        T::Id::default().eq(id).and(T::Version::default().eq(expected_version)),
+    )
+}
+
+/// What [`versioned`] builds.
+pub type VersionedUpdate<T, I, C> = Update<T, <Stamped<T, C> as diesel::AsChangeset>::Changeset, AtVersion<T, I>>;
+
 #[cfg(test)]
 mod tests {
     use diesel::prelude::*;
@@ -103,5 +177,36 @@ mod tests {
             .load(&mut conn)
             .unwrap();
         assert_eq!(rows, vec![("a".into(), "a2".into(), 2), ("b".into(), "B".into(), 1)]);
+    }
+
+    #[test]
+    fn a_versioned_update_stamps_the_row_and_moves_its_version_once() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        diesel::connection::SimpleConnection::batch_execute(
+            &mut conn,
+            "CREATE TABLE organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, updated_at TIMESTAMP NOT NULL,
+                 version BIGINT NOT NULL);
+             INSERT INTO organizations VALUES ('a', 'A', '2026-01-01 00:00:00', 1), ('b', 'B', '2026-01-01 00:00:00', 1);",
+        )
+        .unwrap();
+        use crate::db::schema::organizations as orgs;
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 2)
+            .unwrap()
+            .and_hms_opt(8, 0, 0)
+            .unwrap();
+        let rename = |conn: &mut SqliteConnection, version: i64| {
+            let query = super::versioned_at::<orgs::table, _, _>("a", version, orgs::name.eq("A2"), at);
+            assert!(query.is_safe_to_cache_prepared(&Sqlite).unwrap());
+            query.execute(conn).unwrap()
+        };
+        assert_eq!(rename(&mut conn, 1), 1);
+        assert_eq!(rename(&mut conn, 1), 0, "a stale version matches nothing");
+        let rows: Vec<(String, String, chrono::NaiveDateTime, i64)> = orgs::table
+            .select((orgs::id, orgs::name, orgs::updated_at, orgs::version))
+            .order(orgs::id)
+            .load(&mut conn)
+            .unwrap();
+        assert_eq!(rows[0], ("a".into(), "A2".into(), at, 2));
+        assert_eq!(rows[1].3, 1, "another row is left alone");
     }
 }

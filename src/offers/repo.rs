@@ -44,16 +44,8 @@ pub fn update_content(
     changes: &OfferContentChanges,
     at: NaiveDateTime,
 ) -> Result<usize, ApiError> {
-    let query = db::update(
-        offers::table,
-        (
-            changes,
-            offers::content_revision.eq(offers::content_revision + 1),
-            offers::updated_at.eq(at),
-            offers::version.eq(expected_version + 1),
-        ),
-        offers::id.eq(*id).and(offers::version.eq(expected_version)),
-    );
+    let revised = (changes, offers::content_revision.eq(offers::content_revision + 1));
+    let query = db::versioned_at::<offers::table, _, _>(*id, expected_version, revised, at);
     Ok(native!(conn, |c| query.execute(c))?)
 }
 
@@ -64,15 +56,7 @@ pub fn update_state(
     expected_version: i64,
     changes: &OfferStateChanges,
 ) -> Result<usize, ApiError> {
-    let query = db::update(
-        offers::table,
-        (
-            changes,
-            offers::updated_at.eq(time::now()),
-            offers::version.eq(expected_version + 1),
-        ),
-        offers::id.eq(*id).and(offers::version.eq(expected_version)),
-    );
+    let query = db::versioned::<offers::table, _, _>(*id, expected_version, changes);
     Ok(native!(conn, |c| query.execute(c))?)
 }
 

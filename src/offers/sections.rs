@@ -334,3 +334,45 @@ pub struct Sections {
     pub resell_csp: Option<ResellCsp>,
     pub co_sell: Option<CoSell>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    /// Reads `stored` as `T` and writes it again: a renamed or retyped member fails here before
+    /// it can change how stored rows are read.
+    fn round_trip<T: Serialize + serde::de::DeserializeOwned>(stored: Value) {
+        let read: T = serde_json::from_value(stored.clone()).expect("a stored value reads");
+        assert_eq!(serde_json::to_value(&read).unwrap(), stored);
+    }
+
+    #[test]
+    fn stored_sections_read_back_as_written() {
+        round_trip::<Setup>(json!({"listing_option": "free_trial", "trial_url": "https://contoso.example/trial"}));
+        round_trip::<Properties>(json!({
+            "categories": ["analytics"], "industries": ["retail"], "terms_of_use_url": null, "standard_contract": true
+        }));
+        round_trip::<Listing>(json!({
+            "summary": "Analytics for every team.", "description": "Turns telemetry into decisions.",
+            "search_keywords": ["analytics"], "privacy_policy_url": "https://contoso.example/privacy",
+            "support_contact": {"name": "Support", "email": "support@contoso.example", "url": "https://contoso.example/support"},
+            "engineering_contact": {"name": "Engineering", "email": "eng@contoso.example"}
+        }));
+        round_trip::<Plans>(json!([
+            {"plan_id": "basic", "name": "Basic", "pricing_model": "per_user", "price_usd": 12.5}
+        ]));
+        round_trip::<ResellCsp>(json!({
+            "option": "specific_partners",
+            "partners": [{"tenant_id": "0193a7f0-0000-7000-8000-00000000000a", "name": "Fabrikam"}],
+            "marketing_materials_url": "https://contoso.example/csp", "channel_contact_email": "csp@contoso.example"
+        }));
+        round_trip::<CoSell>(json!({
+            "solution_type": "ip_application", "platforms": ["Azure"], "segments": ["Enterprise"],
+            "solution_areas": [{"area": "Data & AI", "sub_areas": ["Analytics"]}],
+            "documents": [{"doc_type": "one_pager", "name": "One pager", "url": "https://contoso.example/1.pdf"}],
+            "contacts": [{"name": "Sam", "email": "sam@contoso.example", "job_title": "AE", "role": "partner_sales", "countries": ["OOO"]}],
+            "landing_page_url": "https://contoso.example"
+        }));
+    }
+}

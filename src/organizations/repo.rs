@@ -5,7 +5,6 @@ use crate::db::schema::organizations;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::OrganizationId;
-use crate::time;
 
 pub fn find(conn: &mut DbConn, id: &OrganizationId) -> Result<Option<Organization>, ApiError> {
     Ok(organizations::table
@@ -40,17 +39,7 @@ pub fn update(
     expected_version: i64,
     changes: &OrganizationChanges,
 ) -> Result<usize, ApiError> {
-    Ok(diesel::update(
-        organizations::table
-            .find(id)
-            .filter(organizations::version.eq(expected_version)),
-    )
-    .set((
-        changes,
-        organizations::updated_at.eq(time::now()),
-        organizations::version.eq(expected_version + 1),
-    ))
-    .execute(conn)?)
+    Ok(db::versioned::<organizations::table, _, _>(id, expected_version, changes).execute(conn)?)
 }
 
 /// Serialises membership changes of one organization: on PostgreSQL the update takes the

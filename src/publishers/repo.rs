@@ -6,7 +6,6 @@ use crate::db::{self, DbConn};
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::{OrganizationId, PublisherProfileId};
 use crate::page::PageRequest;
-use crate::time;
 
 /// A profile that has not been deleted.
 pub fn find(conn: &mut DbConn, id: &PublisherProfileId) -> Result<Option<PublisherProfile>, ApiError> {
@@ -34,15 +33,7 @@ pub fn update(
     expected_version: i64,
     changes: &PublisherProfileChanges,
 ) -> Result<usize, ApiError> {
-    Ok(
-        diesel::update(profiles::table.find(id).filter(profiles::version.eq(expected_version)))
-            .set((
-                changes,
-                profiles::updated_at.eq(time::now()),
-                profiles::version.eq(expected_version + 1),
-            ))
-            .execute(conn)?,
-    )
+    Ok(db::versioned::<profiles::table, _, _>(id, expected_version, changes).execute(conn)?)
 }
 
 #[derive(Debug, Default, Clone)]

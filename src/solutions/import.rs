@@ -33,103 +33,94 @@ pub fn check_count(entries: &[Value]) -> Result<(), ApiError> {
 
 /// Imports `entries`; call inside a write transaction. The caller bounds their number.
 pub fn import(conn: &mut DbConn, entries: &[Value], actor: Option<&Actor>) -> Result<ImportReport, ApiError> {
+    let mut import = Import {
+        actor,
+        organizations: HashMap::new(),
+        seen: HashSet::new(),
+    };
     let mut report = ImportReport::default();
-    let mut organization_by_mpn: HashMap<String, Option<OrganizationId>> = HashMap::new();
-    let mut seen = HashSet::new();
     for (index, entry) in entries.iter().enumerate() {
-        let prefix = format!("#/solutions/{index}");
-        let ocp_solution_id = entry.get("ocp_solution_id").and_then(Value::as_str).map(str::to_owned);
-        let reject = |errors: Vec<FieldIssue>| RejectedSolution {
-            index,
-            ocp_solution_id: ocp_solution_id.clone(),
-            errors,
-        };
-        let input: ImportSolution = match serde_path_to_error::deserialize(entry) {
-            Ok(input) => input,
-            Err(e) => {
-                let pointer = format!("{prefix}{}", &pointer_of(e.path())[1..]);
-                report.rejected.push(reject(vec![FieldIssue::new(
-                    pointer,
-                    IssueCode::Invalid,
-                    e.inner().to_string(),
-                )]));
-                continue;
-            }
-        };
-        if let Err(errors) = validator::Validate::validate(&input) {
-            report.rejected.push(reject(issues_from(&errors, &prefix)));
-            continue;
+        match import.entry(conn, &format!("#/solutions/{index}"), entry)? {
+            Ok(Stored::Created) => report.created += 1,
+            Ok(Stored::Updated) => report.updated += 1,
+            Ok(Stored::Unchanged) => report.unchanged += 1,
+            Err(errors) => report.rejected.push(RejectedSolution {
+                index,
+                ocp_solution_id: entry.get("ocp_solution_id").and_then(Value::as_str).map(str::to_owned),
+                errors,
+            }),
         }
-        if !seen.insert(input.ocp_solution_id.clone()) {
-            let issue = FieldIssue::new(
-                format!("{prefix}/ocp_solution_id"),
+    }
+    Ok(report)
+}
+
+/// What became of an entry that was not rejected.
+enum Stored {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// One import under way: who imports, the organizations found so far by MPN ID, and the
+/// solutions already in this import.
+struct Import<'a> {
+    actor: Option<&'a Actor>,
+    organizations: HashMap<String, Option<OrganizationId>>,
+    seen: HashSet<String>,
+}
+
+impl Import<'_> {
+    /// Stores one entry, or says what is wrong with it (at pointers below `prefix`).
+    fn entry(
+        &mut self,
+        conn: &mut DbConn,
+        prefix: &str,
+        entry: &Value,
+    ) -> Result<Result<Stored, Vec<FieldIssue>>, ApiError> {
+        let input = match read(prefix, entry) {
+            Ok(input) => input,
+            Err(errors) => return Ok(Err(errors)),
+        };
+        let rejected = |field: &str, code: IssueCode, message: &str| {
+            Ok(Err(vec![FieldIssue::new(format!("{prefix}/{field}"), code, message)]))
+        };
+        if !self.seen.insert(input.ocp_solution_id.clone()) {
+            return rejected(
+                "ocp_solution_id",
                 IssueCode::Duplicate,
                 "appears more than once in this import",
             );
-            report.rejected.push(reject(vec![issue]));
-            continue;
         }
-        let organization_id = match organization_by_mpn.get(&input.mpn_id) {
-            Some(found) => *found,
-            None => {
-                let found = organizations::find_by_mpn_id(conn, &input.mpn_id)?.map(|o| o.id);
-                organization_by_mpn.insert(input.mpn_id.clone(), found);
-                found
-            }
-        };
-        let Some(organization_id) = organization_id else {
-            let issue = FieldIssue::new(
-                format!("{prefix}/mpn_id"),
+        let Some(organization_id) = self.organization(conn, &input.mpn_id)? else {
+            return rejected(
+                "mpn_id",
                 IssueCode::UnknownMpnId,
                 "no enrolled organization has this MPN ID",
             );
-            report.rejected.push(reject(vec![issue]));
-            continue;
         };
         let data = legacy_data(&input);
-        match repo::find_by_ocp_id(conn, &input.ocp_solution_id)? {
+        let stored = match repo::find_by_ocp_id(conn, &input.ocp_solution_id)? {
             Some(existing) if existing.organization_id != organization_id => {
-                let issue = FieldIssue::new(
-                    format!("{prefix}/mpn_id"),
+                return rejected(
+                    "mpn_id",
                     IssueCode::OrganizationMismatch,
                     "this solution was imported for another organization",
                 );
-                report.rejected.push(reject(vec![issue]));
             }
-            Some(existing) if same_data(&existing, &data) => report.unchanged += 1,
+            Some(existing) if same_data(&existing, &data) => Stored::Unchanged,
             Some(existing) => {
                 let change = Change::new(
                     AuditAction::SolutionUpdated,
                     existing.id.as_str(),
                     Some(&organization_id),
                 );
-                workflow::commit(conn, actor, change, |conn| {
+                workflow::commit(conn, self.actor, change, |conn| {
                     repo::refresh(conn, &existing.id, existing.version, &data)
                 })?;
-                report.updated += 1;
+                Stored::Updated
             }
             None => {
-                let now = time::now();
-                let solution = Solution {
-                    id: SolutionId::generate(),
-                    organization_id,
-                    ocp_solution_id: input.ocp_solution_id.clone(),
-                    name: data.name,
-                    summary: data.summary,
-                    mpn_id: data.mpn_id,
-                    solution_type: data.solution_type,
-                    co_sell_status: data.co_sell_status,
-                    incentive_eligible: data.incentive_eligible,
-                    referral_pipeline: data.referral_pipeline,
-                    collateral: data.collateral,
-                    migration_status: MigrationStatus::Pending,
-                    ticket_id: None,
-                    offer_id: None,
-                    completed_at: None,
-                    created_at: now,
-                    updated_at: now,
-                    version: 1,
-                };
+                let solution = new_solution(organization_id, input.ocp_solution_id, data);
                 repo::insert(conn, &solution)?;
                 let change = Change::new(
                     AuditAction::SolutionImported,
@@ -137,12 +128,56 @@ pub fn import(conn: &mut DbConn, entries: &[Value], actor: Option<&Actor>) -> Re
                     Some(&solution.organization_id),
                 )
                 .states(None, Some(MigrationStatus::Pending.as_str()));
-                workflow::record(conn, actor, change)?;
-                report.created += 1;
+                workflow::record(conn, self.actor, change)?;
+                Stored::Created
             }
-        }
+        };
+        Ok(Ok(stored))
     }
-    Ok(report)
+
+    /// The organization enrolled with `mpn_id`, if any.
+    fn organization(&mut self, conn: &mut DbConn, mpn_id: &str) -> Result<Option<OrganizationId>, ApiError> {
+        if let Some(found) = self.organizations.get(mpn_id) {
+            return Ok(*found);
+        }
+        let found = organizations::find_by_mpn_id(conn, mpn_id)?.map(|o| o.id);
+        self.organizations.insert(mpn_id.to_owned(), found);
+        Ok(found)
+    }
+}
+
+/// An entry read and checked like user input.
+fn read(prefix: &str, entry: &Value) -> Result<ImportSolution, Vec<FieldIssue>> {
+    let input: ImportSolution = serde_path_to_error::deserialize(entry).map_err(|e| {
+        let pointer = format!("{prefix}{}", &pointer_of(e.path())[1..]);
+        vec![FieldIssue::new(pointer, IssueCode::Invalid, e.inner().to_string())]
+    })?;
+    validator::Validate::validate(&input).map_err(|errors| issues_from(&errors, prefix))?;
+    Ok(input)
+}
+
+fn new_solution(organization_id: OrganizationId, ocp_solution_id: String, data: LegacyData) -> Solution {
+    let now = time::now();
+    Solution {
+        id: SolutionId::generate(),
+        organization_id,
+        ocp_solution_id,
+        name: data.name,
+        summary: data.summary,
+        mpn_id: data.mpn_id,
+        solution_type: data.solution_type,
+        co_sell_status: data.co_sell_status,
+        incentive_eligible: data.incentive_eligible,
+        referral_pipeline: data.referral_pipeline,
+        collateral: data.collateral,
+        migration_status: MigrationStatus::Pending,
+        ticket_id: None,
+        offer_id: None,
+        completed_at: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    }
 }
 
 fn legacy_data(input: &ImportSolution) -> LegacyData {

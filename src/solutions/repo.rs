@@ -6,7 +6,6 @@ use crate::db::{self, DbConn};
 use crate::error::ApiError;
 use crate::ids::{OrganizationId, SolutionId};
 use crate::page::PageRequest;
-use crate::time;
 
 pub fn find(conn: &mut DbConn, id: &SolutionId) -> Result<Option<Solution>, ApiError> {
     Ok(solutions::table
@@ -37,17 +36,7 @@ pub fn refresh(
     expected_version: i64,
     data: &LegacyData,
 ) -> Result<usize, ApiError> {
-    Ok(diesel::update(
-        solutions::table
-            .find(id)
-            .filter(solutions::version.eq(expected_version)),
-    )
-    .set((
-        data,
-        solutions::updated_at.eq(time::now()),
-        solutions::version.eq(expected_version + 1),
-    ))
-    .execute(conn)?)
+    Ok(db::versioned::<solutions::table, _, _>(id, expected_version, data).execute(conn)?)
 }
 
 /// Applies `changes` if the row is still at `expected_version`: the rows it changed.
@@ -57,17 +46,7 @@ pub fn update(
     expected_version: i64,
     changes: &SolutionChanges,
 ) -> Result<usize, ApiError> {
-    Ok(diesel::update(
-        solutions::table
-            .find(id)
-            .filter(solutions::version.eq(expected_version)),
-    )
-    .set((
-        changes,
-        solutions::updated_at.eq(time::now()),
-        solutions::version.eq(expected_version + 1),
-    ))
-    .execute(conn)?)
+    Ok(db::versioned::<solutions::table, _, _>(id, expected_version, changes).execute(conn)?)
 }
 
 #[derive(Debug, Default, Clone)]

@@ -140,3 +140,27 @@ pub struct ListSubmissionsQuery {
     /// Staff only: one organization's submissions.
     pub organization_id: Option<OrganizationId>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn stored_steps_and_certifications_read_back_as_written() {
+        let steps = json!([
+            {"name": "automated_validation", "state": "complete", "started_at": "2026-11-25T09:30:00.123Z", "completed_at": "2026-11-25T09:30:00.123Z"},
+            {"name": "certification", "state": "in_progress", "started_at": "2026-11-25T09:30:00.123Z", "completed_at": null}
+        ]);
+        let read: Vec<Step> = serde_json::from_value(steps.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&read).unwrap(), steps);
+        let certification = json!({
+            "result": "failed",
+            "feedback": [{"section": "listing", "pointer": "#/listing/description", "message": "Say what it does."}],
+            "reviewer_id": "0193a7f0-0000-7000-8000-00000000000a",
+            "decided_at": "2026-11-25T09:30:00.123Z"
+        });
+        let read: Certification = serde_json::from_value(certification.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&read).unwrap(), certification);
+    }
+}

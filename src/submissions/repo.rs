@@ -6,7 +6,6 @@ use crate::db::{self, DbConn};
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::{OfferId, OrganizationId, SubmissionId};
 use crate::page::PageRequest;
-use crate::time;
 
 pub fn find(conn: &mut DbConn, id: &SubmissionId) -> Result<Option<Submission>, ApiError> {
     Ok(submissions::table
@@ -49,17 +48,7 @@ pub fn update(
     expected_version: i64,
     changes: &SubmissionChanges,
 ) -> Result<usize, ApiError> {
-    Ok(diesel::update(
-        submissions::table
-            .find(id)
-            .filter(submissions::version.eq(expected_version)),
-    )
-    .set((
-        changes,
-        submissions::updated_at.eq(time::now()),
-        submissions::version.eq(expected_version + 1),
-    ))
-    .execute(conn)?)
+    Ok(db::versioned::<submissions::table, _, _>(id, expected_version, changes).execute(conn)?)
 }
 
 #[derive(Debug, Default, Clone)]

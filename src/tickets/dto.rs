@@ -215,3 +215,19 @@ pub struct ListCommentsQuery {
     /// `next_cursor` of the previous page.
     pub cursor: Option<Uuid>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_stored_merge_request_reads_back_as_written() {
+        let stored = json!({
+            "target_offer_id": "0193a7f0-0000-7000-8000-00000000000a", "listing_url": null,
+            "offer_type": "saas", "offer_name": "Contoso Analytics", "ocp_solution_id": "OCP-1"
+        });
+        let read: MergeRequest = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&read).unwrap(), stored);
+    }
+}

@@ -9,7 +9,6 @@ use crate::db::{self, DbConn};
 use crate::error::ApiError;
 use crate::ids::{OrganizationId, TicketId, UserId};
 use crate::page::PageRequest;
-use crate::time;
 
 pub fn find(conn: &mut DbConn, id: &TicketId) -> Result<Option<Ticket>, ApiError> {
     Ok(tickets::table
@@ -31,15 +30,7 @@ pub fn update(
     expected_version: i64,
     changes: &TicketChanges,
 ) -> Result<usize, ApiError> {
-    Ok(
-        diesel::update(tickets::table.find(id).filter(tickets::version.eq(expected_version)))
-            .set((
-                changes,
-                tickets::updated_at.eq(time::now()),
-                tickets::version.eq(expected_version + 1),
-            ))
-            .execute(conn)?,
-    )
+    Ok(db::versioned::<tickets::table, _, _>(id, expected_version, changes).execute(conn)?)
 }
 
 #[derive(Debug, Default, Clone)]

@@ -61,15 +61,7 @@ pub fn insert(conn: &mut DbConn, user: &NewUser<'_>) -> Result<(), ApiError> {
 
 /// Applies `changes` if the row is still at `expected_version`: the rows it changed.
 pub fn update(conn: &mut DbConn, id: &UserId, expected_version: i64, changes: &UserChanges) -> Result<usize, ApiError> {
-    Ok(
-        diesel::update(users::table.find(id).filter(users::version.eq(expected_version)))
-            .set((
-                changes,
-                users::updated_at.eq(time::now()),
-                users::version.eq(expected_version + 1),
-            ))
-            .execute(conn)?,
-    )
+    Ok(db::versioned::<users::table, _, _>(id, expected_version, changes).execute(conn)?)
 }
 
 /// Records a login without changing the version: a login is not an edit of the user.
