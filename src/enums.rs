@@ -48,14 +48,9 @@ macro_rules! string_enum {
             }
         }
 
-        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
-        where
-            DB: diesel::backend::Backend,
-            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
-        {
+        impl<DB: $crate::db::ReadText> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name {
             fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                let text = <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)?;
-                Ok(text.parse::<$name>()?)
+                DB::read_text(bytes, |text| Ok(text.parse::<$name>()?))
             }
         }
     };

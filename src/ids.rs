@@ -47,6 +47,9 @@ pub mod kind {
         Ticket => "TicketId", "The id of a support ticket.";
         Comment => "CommentId", "The id of a ticket comment.";
         AuditEvent => "AuditEventId", "The id of an audit event.";
+        Event => "EventId", "The id of an event of the feed (the same on every delivery of it: `webhook-id`).";
+        WebhookEndpoint => "WebhookEndpointId", "The id of a webhook endpoint.";
+        WebhookDelivery => "WebhookDeliveryId", "The id of a webhook delivery.";
     }
 }
 
@@ -59,6 +62,9 @@ pub type SolutionId = Id<kind::Solution>;
 pub type TicketId = Id<kind::Ticket>;
 pub type CommentId = Id<kind::Comment>;
 pub type AuditEventId = Id<kind::AuditEvent>;
+pub type EventId = Id<kind::Event>;
+pub type WebhookEndpointId = Id<kind::WebhookEndpoint>;
+pub type WebhookDeliveryId = Id<kind::WebhookDelivery>;
 
 impl<K> Id<K> {
     /// A new, time-ordered id.
@@ -82,6 +88,18 @@ impl<K> Id<K> {
             kind: PhantomData,
         }
     }
+}
+
+/// `text` if it has the shape of a UUID in canonical form: 36 ASCII characters with the
+/// hyphens in their places. (Digits are not checked again: only this code writes ids, always
+/// canonical; anything else is parsed.)
+fn canonical(text: &[u8]) -> Option<[u8; LEN]> {
+    let text: [u8; LEN] = text.try_into().ok()?;
+    let shaped = [8, 13, 18, 23].iter().all(|&i| text[i] == b'-')
+        && text
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
+    shaped.then_some(text)
 }
 
 impl<K> From<Uuid> for Id<K> {
@@ -126,9 +144,12 @@ impl<K> Ord for Id<K> {
         self.text.cmp(&other.text)
     }
 }
+/// Hashes the last 16 characters, the random part of a UUIDv7: equal ids hash alike, and
+/// hashing takes half the time of the whole text.
 impl<K> Hash for Id<K> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.text.hash(state)
+        let tail: [u8; 16] = self.text[LEN - 16..].try_into().expect("16 bytes");
+        state.write_u128(u128::from_le_bytes(tail));
     }
 }
 impl<K> fmt::Debug for Id<K> {
@@ -189,14 +210,18 @@ where
     }
 }
 
-impl<K, DB> diesel::deserialize::FromSql<Text, DB> for Id<K>
-where
-    DB: diesel::backend::Backend,
-    String: diesel::deserialize::FromSql<Text, DB>,
-{
+impl<K, DB: crate::db::ReadText> diesel::deserialize::FromSql<Text, DB> for Id<K> {
     fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-        let text = <String as diesel::deserialize::FromSql<Text, DB>>::from_sql(bytes)?;
-        Ok(text.parse()?)
+        DB::read_text(bytes, |text| {
+            // Stored ids are canonical: copied as they are, without parsing them as UUIDs.
+            match canonical(text.as_bytes()) {
+                Some(text) => Ok(Self {
+                    text,
+                    kind: PhantomData,
+                }),
+                None => Ok(text.parse()?),
+            }
+        })
     }
 }
 
@@ -215,6 +240,18 @@ mod tests {
             serde_json::to_string(&id).unwrap(),
             "\"0193a7f0-0000-7000-8000-00000000000a\""
         );
+    }
+
+    #[test]
+    fn only_the_canonical_form_is_copied_as_it_is() {
+        let id = OfferId::generate();
+        assert_eq!(canonical(id.as_str().as_bytes()), Some(id.text));
+        assert_eq!(canonical(id.as_str().to_uppercase().as_bytes()), None);
+        assert_eq!(canonical(&id.as_str().as_bytes()[..35]), None);
+        assert_eq!(canonical(id.as_str().replace('-', "x").as_bytes()), None);
+        // What is not canonical is read as the UUID it spells, or refused.
+        let read: OfferId = id.as_str().to_uppercase().parse().unwrap();
+        assert_eq!(read, id);
     }
 
     #[test]

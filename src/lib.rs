@@ -17,6 +17,7 @@ pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod ids;
+pub mod lifecycle;
 pub mod offers;
 pub mod openapi;
 pub mod organizations;

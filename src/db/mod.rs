@@ -3,6 +3,7 @@
 
 pub mod schema;
 mod sqlite;
+mod text;
 mod update;
 
 use std::time::Duration;
@@ -18,6 +19,7 @@ use crate::config::DatabaseUrl;
 use crate::error::{ApiError, ErrorCode};
 
 pub use sqlite::Checkpointer;
+pub use text::ReadText;
 pub use update::{Update, Versioned, update, versioned, versioned_at};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");

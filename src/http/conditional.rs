@@ -10,7 +10,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::workflow::Precondition;
+use crate::lifecycle::Precondition;
 
 pub fn etag(version: i64) -> String {
     format!("\"{version}\"")

@@ -15,11 +15,11 @@ use crate::http::body::{Body, EmptyBody, OptionalBody, RawObject, parse_value};
 use crate::http::conditional::{created, entity, rendered_entity};
 use crate::http::pagination::{parse_list, respond_page, respond_rendered};
 use crate::ids::OfferId;
+use crate::lifecycle::Precondition;
 use crate::openapi::responses::*;
 use crate::page::{Page, PageRequest};
 use crate::state::AppState;
 use crate::submissions::dto::SubmissionView;
-use crate::workflow::Precondition;
 
 #[utoipa::path(
     operation_id = "create_offer",

@@ -4,8 +4,8 @@
 use super::model::OfferStatus;
 use crate::auth::roles::{Capability, Role};
 use crate::error::ErrorCode;
+use crate::lifecycle::{Lifecycle, Refusal};
 use crate::string_enum;
-use crate::workflow::{Lifecycle, Refusal};
 
 string_enum! {
     /// What a caller may do to an offer (the values of `allowed_actions`).

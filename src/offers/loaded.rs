@@ -12,7 +12,7 @@ use super::readiness::readiness;
 use super::sections::Sections;
 use crate::auth::roles::Role;
 use crate::error::ApiError;
-use crate::workflow::Lifecycle;
+use crate::lifecycle::Lifecycle;
 
 /// An offer read from its row, with its sections parsed.
 pub struct LoadedOffer {

@@ -98,27 +98,31 @@ pub fn list_stamps(
     filter: &Filter,
     page: &PageRequest,
 ) -> Result<Vec<(OfferId, i64)>, ApiError> {
-    let mut query = offers::table.select((offers::id, offers::version)).into_boxed();
-    if let Some(org) = organization_scope {
-        query = query.filter(offers::organization_id.eq(*org));
-    }
-    if let Some(org) = &filter.organization_id {
-        query = query.filter(offers::organization_id.eq(*org));
-    }
-    query = db::one_of(query, offers::status, &filter.statuses);
-    if let Some(t) = filter.offer_type {
-        query = query.filter(offers::offer_type.eq(t));
-    }
-    if let Some(p) = &filter.publisher_profile_id {
-        query = query.filter(offers::publisher_profile_id.eq(*p));
-    }
-    if let Some(q) = &filter.name_contains {
-        query = query.filter(db::lower(offers::name).like(db::contains_pattern(q)).escape('\\'));
-    }
-    if let Some(before) = &page.cursor {
-        query = query.filter(offers::id.lt(before.clone()));
-    }
-    Ok(query.order(offers::id.desc()).limit(page.fetch()).load(conn)?)
+    // Built in each arm: a boxed query is typed by its backend.
+    let rows = native!(conn, |c| {
+        let mut query = offers::table.select((offers::id, offers::version)).into_boxed();
+        if let Some(org) = organization_scope {
+            query = query.filter(offers::organization_id.eq(*org));
+        }
+        if let Some(org) = &filter.organization_id {
+            query = query.filter(offers::organization_id.eq(*org));
+        }
+        query = db::one_of(query, offers::status, &filter.statuses);
+        if let Some(t) = filter.offer_type {
+            query = query.filter(offers::offer_type.eq(t));
+        }
+        if let Some(p) = &filter.publisher_profile_id {
+            query = query.filter(offers::publisher_profile_id.eq(*p));
+        }
+        if let Some(q) = &filter.name_contains {
+            query = query.filter(db::lower(offers::name).like(db::contains_pattern(q)).escape('\\'));
+        }
+        if let Some(before) = &page.cursor {
+            query = query.filter(offers::id.lt(before.clone()));
+        }
+        query.order(offers::id.desc()).limit(page.fetch()).load(c)
+    })?;
+    Ok(rows)
 }
 
 /// The list columns of the offers with these ids (those that still exist), in no order.

@@ -17,12 +17,13 @@ use crate::auth::{Actor, Caller};
 use crate::db::DbConn;
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::OfferId;
+use crate::lifecycle::{self, Precondition};
 use crate::page::PageRequest;
 use crate::render_cache::{RenderCache, render};
 use crate::solutions::effects as solutions;
 use crate::submissions::model::{CertificationResult, Submission};
 use crate::submissions::service as submissions;
-use crate::workflow::{self, Change, Precondition};
+use crate::workflow::{self, Change};
 
 /// The offer if the caller may see it; 404 otherwise.
 pub fn visible(conn: &mut DbConn, caller: &Caller, id: &OfferId) -> Result<LoadedOffer, ApiError> {
@@ -112,7 +113,7 @@ fn decide(
     status_before_submission: OfferStatus,
 ) -> Result<OfferStatus, ApiError> {
     let facts = offer.facts(status_before_submission);
-    workflow::decide::<OfferLifecycle>(facts, action, caller.role, expected, offer.row.version).map_err(|e| {
+    lifecycle::decide::<OfferLifecycle>(facts, action, caller.role, expected, offer.row.version).map_err(|e| {
         match e.code {
             ErrorCode::SectionsIncomplete => {
                 e.with_errors(readiness(offer.row.offer_type, &offer.sections).blocking_issues())

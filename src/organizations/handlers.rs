@@ -8,9 +8,9 @@ use crate::db;
 use crate::error::ApiError;
 use crate::http::body::Body;
 use crate::http::conditional::entity;
+use crate::lifecycle::Precondition;
 use crate::openapi::responses::*;
 use crate::state::AppState;
-use crate::workflow::Precondition;
 
 #[utoipa::path(
     operation_id = "get_organization",

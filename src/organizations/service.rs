@@ -8,7 +8,8 @@ use crate::auth::Caller;
 use crate::auth::roles::Capability;
 use crate::db::DbConn;
 use crate::error::ApiError;
-use crate::workflow::{self, Change, Precondition};
+use crate::lifecycle::Precondition;
+use crate::workflow::{self, Change};
 
 /// The caller's own organization (404 for staff, who belong to none).
 pub fn own(conn: &mut DbConn, caller: &Caller) -> Result<Organization, ApiError> {

@@ -9,8 +9,9 @@ use crate::auth::roles::Capability;
 use crate::db::DbConn;
 use crate::error::{ApiError, ErrorCode, IssueCode};
 use crate::ids::{OrganizationId, PublisherProfileId};
+use crate::lifecycle::Precondition;
 use crate::page::PageRequest;
-use crate::workflow::{self, Change, Precondition};
+use crate::workflow::{self, Change};
 
 /// The profile if the caller may see it; 404 otherwise.
 pub fn visible(conn: &mut DbConn, caller: &Caller, id: &PublisherProfileId) -> Result<PublisherProfile, ApiError> {

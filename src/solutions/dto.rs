@@ -8,11 +8,11 @@ use super::model::{MigrationStatus, Solution};
 use crate::auth::roles::Role;
 use crate::error::{ApiError, FieldIssue};
 use crate::ids::{OfferId, OrganizationId, PublisherProfileId, SolutionId, TicketId};
+use crate::lifecycle::Lifecycle;
 use crate::offers::dto::ReferralPipeline;
 use crate::offers::model::{CoSellStatus, OfferType};
 use crate::offers::sections::{CoSell, SolutionType};
 use crate::time::Timestamp;
-use crate::workflow::Lifecycle;
 
 /// Where a solution led.
 #[derive(Debug, Serialize, ToSchema)]

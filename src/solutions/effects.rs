@@ -33,7 +33,7 @@ fn move_solution(
 ) -> Result<(), ApiError> {
     let from = solution.migration_status;
     let next = lifecycle::on_event(from, event)
-        .ok_or_else(|| workflow::Refusal::InvalidTransition.into_error(from.as_str(), Vec::new()))?;
+        .ok_or_else(|| crate::lifecycle::Refusal::InvalidTransition.into_error(from.as_str(), Vec::new()))?;
     let changes = SolutionChanges {
         migration_status: Some(next),
         ..changes

@@ -16,12 +16,12 @@ use crate::http::body::{Body, EmptyBody, LargeBody, OptionalBody};
 use crate::http::conditional::{created, entity};
 use crate::http::pagination::{parse_list, respond_page};
 use crate::ids::SolutionId;
+use crate::lifecycle::Precondition;
 use crate::offers::dto::OfferView;
 use crate::openapi::responses::*;
 use crate::page::{Page, PageRequest};
 use crate::state::AppState;
 use crate::tickets::dto::TicketView;
-use crate::workflow::Precondition;
 
 fn solution(solution: Solution, caller: &Caller) -> Result<HttpResponse, ApiError> {
     let version = solution.version;

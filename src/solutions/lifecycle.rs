@@ -2,8 +2,8 @@
 
 use super::model::MigrationStatus;
 use crate::auth::roles::{Capability, Role};
+use crate::lifecycle::{Lifecycle, Refusal};
 use crate::string_enum;
-use crate::workflow::{Lifecycle, Refusal};
 
 string_enum! {
     /// What a partner may do to a solution (the "Action" column; values of `allowed_actions`).

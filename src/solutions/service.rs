@@ -10,6 +10,7 @@ use crate::auth::Caller;
 use crate::db::DbConn;
 use crate::error::{ApiError, ErrorCode, IssueCode};
 use crate::ids::{OfferId, SolutionId, TicketId};
+use crate::lifecycle::{self, Precondition};
 use crate::offers::loaded::LoadedOffer;
 use crate::offers::model::{Offer, OfferStatus, Origin};
 use crate::offers::sections::{CoSell, Listing};
@@ -17,7 +18,7 @@ use crate::page::PageRequest;
 use crate::tickets::dto::MergeRequest;
 use crate::tickets::model::{Ticket, TicketCategory};
 use crate::tickets::service::{self as tickets, NewTicket};
-use crate::workflow::{self, Change, Precondition};
+use crate::workflow::{self, Change};
 
 const MARKETPLACE_HOSTS: [&str; 2] = ["appsource.microsoft.com", "azuremarketplace.microsoft.com"];
 
@@ -42,7 +43,7 @@ fn decide(
     caller: &Caller,
     expected: &Precondition,
 ) -> Result<MigrationStatus, ApiError> {
-    workflow::decide::<SolutionLifecycle>(
+    lifecycle::decide::<SolutionLifecycle>(
         solution.migration_status,
         action,
         caller.role,

@@ -11,10 +11,10 @@ use crate::http::body::Body;
 use crate::http::conditional::entity;
 use crate::http::pagination::{parse_list, respond_page};
 use crate::ids::SubmissionId;
+use crate::lifecycle::Precondition;
 use crate::openapi::responses::*;
 use crate::page::{Page, PageRequest};
 use crate::state::AppState;
-use crate::workflow::Precondition;
 
 #[utoipa::path(
     operation_id = "list_submissions",

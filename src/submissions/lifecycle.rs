@@ -3,8 +3,8 @@
 
 use super::model::{CertificationResult, SubmissionState};
 use crate::auth::roles::{Capability, Role};
+use crate::lifecycle::Refusal;
 use crate::offers::model::OfferStatus;
-use crate::workflow::Refusal;
 
 /// The one action on a submission (the value of its `allowed_actions`).
 pub const CERTIFY: &str = "certify";

@@ -12,12 +12,13 @@ use crate::auth::{Actor, Caller};
 use crate::db::DbConn;
 use crate::error::{ApiError, IssueCode};
 use crate::ids::{OfferId, SubmissionId};
+use crate::lifecycle::{Precondition, settle};
 use crate::offers::loaded::LoadedOffer;
 use crate::offers::model::{OfferStateChanges, OfferStatus};
 use crate::offers::repo as offers;
 use crate::page::PageRequest;
 use crate::time::{self, Timestamp};
-use crate::workflow::{self, Change, Precondition};
+use crate::workflow::{self, Change};
 
 /// The submission if the caller may see it; 404 otherwise.
 pub fn visible(conn: &mut DbConn, caller: &Caller, id: &SubmissionId) -> Result<Submission, ApiError> {
@@ -135,7 +136,7 @@ pub fn certify(
     // Submissions move only with their offer, whose row is locked first; read again under it.
     offers::lock(conn, &submission.offer_id)?;
     let submission = visible(conn, caller, id)?;
-    workflow::settle(
+    settle(
         lifecycle::certify(submission.state, input.result, caller.role),
         expected,
         submission.version,

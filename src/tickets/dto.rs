@@ -9,9 +9,9 @@ use crate::auth::Caller;
 use crate::auth::roles::Role;
 use crate::error::ApiError;
 use crate::ids::{CommentId, OfferId, OrganizationId, SolutionId, TicketId, UserId};
+use crate::lifecycle::Lifecycle;
 use crate::offers::model::OfferType;
 use crate::time::{self, Timestamp};
-use crate::workflow::Lifecycle;
 
 /// What a merge request asks support to do.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

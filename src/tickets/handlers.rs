@@ -14,10 +14,10 @@ use crate::http::body::{Body, EmptyBody, OptionalBody};
 use crate::http::conditional::{created, entity};
 use crate::http::pagination::{parse_list, respond_page};
 use crate::ids::TicketId;
+use crate::lifecycle::Precondition;
 use crate::openapi::responses::*;
 use crate::page::{Page, PageRequest};
 use crate::state::AppState;
-use crate::workflow::Precondition;
 
 type PartnerAction = fn(&mut db::DbConn, &Caller, &TicketId, &Precondition) -> Result<TicketWithCount, ApiError>;
 

@@ -2,8 +2,8 @@
 
 use super::model::{TicketCategory, TicketStatus};
 use crate::auth::roles::{Capability, Role};
+use crate::lifecycle::{Lifecycle, Refusal};
 use crate::string_enum;
-use crate::workflow::{Lifecycle, Refusal};
 
 string_enum! {
     /// What a caller may do to a ticket (the values of `allowed_actions`).

@@ -11,10 +11,11 @@ use crate::auth::{Actor, Caller};
 use crate::db::DbConn;
 use crate::error::{ApiError, IssueCode};
 use crate::ids::{CommentId, OfferId, OrganizationId, SolutionId, TicketId, UserId};
+use crate::lifecycle::{Precondition, decide as machine};
 use crate::page::PageRequest;
 use crate::solutions::effects as solutions;
 use crate::time;
-use crate::workflow::{self, Change, Precondition};
+use crate::workflow::{self, Change};
 
 /// A ticket and the number of its comments the caller may see.
 pub type TicketWithCount = (Ticket, i64);
@@ -148,7 +149,7 @@ fn decide(
     caller: &Caller,
     expected: &Precondition,
 ) -> Result<TicketStatus, ApiError> {
-    workflow::decide::<TicketLifecycle>(facts(ticket, caller), action, caller.role, expected, ticket.version)
+    machine::<TicketLifecycle>(facts(ticket, caller), action, caller.role, expected, ticket.version)
 }
 
 /// Moves a ticket to `next` (and sets `changes`), guarded by its version, and records it.

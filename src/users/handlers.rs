@@ -11,10 +11,10 @@ use crate::http::body::Body;
 use crate::http::conditional::{created, entity};
 use crate::http::pagination::respond_page;
 use crate::ids::UserId;
+use crate::lifecycle::Precondition;
 use crate::openapi::responses::*;
 use crate::page::{Page, PageRequest};
 use crate::state::AppState;
-use crate::workflow::Precondition;
 
 #[utoipa::path(
     operation_id = "get_current_user",

@@ -13,8 +13,9 @@ use crate::auth::{Actor, Caller};
 use crate::db::DbConn;
 use crate::error::{ApiError, ErrorCode, IssueCode};
 use crate::ids::{OrganizationId, UserId};
+use crate::lifecycle::Precondition;
 use crate::page::PageRequest;
-use crate::workflow::{self, Change, Precondition};
+use crate::workflow::{self, Change};
 
 /// How long an invitation can be accepted.
 const INVITATION_DAYS: i64 = 7;
