@@ -14,6 +14,7 @@ Set BENCH_POSTGRES_URL (a server URL; database cosell_bench is recreated) to add
 import json
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -266,6 +267,22 @@ def storage_limit(database_url):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def start_baseline(body_path, env):
+    """The bare actix server, once it accepts connections."""
+    proc = subprocess.Popen(["taskset", "-c", "0", BASELINE, f"127.0.0.1:{BASELINE_PORT}", body_path], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", BASELINE_PORT), timeout=0.5).close()
+            return proc
+        except OSError:
+            if proc.poll() is not None:
+                sys.exit("the baseline server did not start")
+            time.sleep(0.01)
+    sys.exit("the baseline server did not start listening")
+
+
 def bench_database(label, database_url, reset):
     reset()
     seeded = seed(database_url, *SMALL)
@@ -278,9 +295,7 @@ def bench_database(label, database_url, reset):
     body_file.write(body)
     body_file.close()
     env = env_for(database_url)
-    baseline = subprocess.Popen(["taskset", "-c", "0", BASELINE, f"127.0.0.1:{BASELINE_PORT}", body_file.name], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.3)
+    baseline = start_baseline(body_file.name, env)
     results = {}
     try:
         threads_hint = dict(threads_hint=[0, 1])
@@ -295,9 +310,7 @@ def bench_database(label, database_url, reset):
         stop(baseline)
         results["patch_offer"] = pairs(lambda: wrk(fresh(PATCH_OFFER), SERVER_PORT, threads=2, connections=2),
                                        lambda: dict(rps=storage_limit(database_url)["per_second"], p50_us=0, p99_us=0, non2xx=0))
-        baseline = subprocess.Popen(["taskset", "-c", "0", BASELINE, f"127.0.0.1:{BASELINE_PORT}", body_file.name], env=env,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.3)
+        baseline = start_baseline(body_file.name, env)
         results["mixed"] = pairs(lambda: wrk(fresh(MIXED), SERVER_PORT, threads=2, connections=2), lambda: wrk(get_lua, BASELINE_PORT))
         results["rss_mib"] = rss_kib(server.pid) / 1024
     finally:
