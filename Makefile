@@ -36,10 +36,13 @@ bench:
 	BENCH_POSTGRES_URL=$${BENCH_POSTGRES_URL-postgres://postgres@127.0.0.1:5432/postgres} python3 bench/run.py
 
 # What only a real server shows: two processes on one PostgreSQL database, kill -9 during a write
-# load, a SQLite soak (FAULTS_SOAK_SECONDS, default 60) and input limits on a real socket.
+# load, a SQLite soak (FAULTS_SOAK_SECONDS, default 60), input limits on a real socket, and webhooks
+# delivered once by two processes and not lost to kill -9 (verified with Python's standardwebhooks).
 faults:
 	$(CARGO) build --quiet
-	FAULTS_POSTGRES_URL=$(COSELL_TEST_POSTGRES_URL) python3 scripts/faults.py
+	@test -x .venv/bin/python || python3 -m venv .venv
+	@.venv/bin/python -c "import standardwebhooks" 2>/dev/null || .venv/bin/pip install --quiet "standardwebhooks==1.1.0"
+	FAULTS_POSTGRES_URL=$(COSELL_TEST_POSTGRES_URL) .venv/bin/python scripts/faults.py
 
 # Regenerates the committed OpenAPI document from the code.
 openapi:

@@ -20,7 +20,9 @@ use crate::http::{fallback, idempotency, request_id};
 use crate::openapi::ApiDoc;
 use crate::service_endpoints::{self as service, Document};
 pub use crate::state::AppState;
-use crate::{accounts, audit, offers, organizations, publishers, solutions, submissions, tickets, users};
+use crate::{
+    accounts, audit, events, offers, organizations, publishers, solutions, submissions, tickets, users, webhooks,
+};
 
 /// Every `/v1` route. Routes sharing a first segment live in a scope of their own, so a request
 /// is matched against its own group's patterns only. Registration order matters where paths
@@ -94,7 +96,27 @@ fn v1_routes(cfg: &mut ServiceConfig) {
                 .service(tickets::handlers::reopen_support_ticket)
                 .service(tickets::handlers::cancel_support_ticket),
         )
-        .service(audit::handlers::list_audit_events);
+        .service(audit::handlers::list_audit_events)
+        .service(events::handlers::list_events)
+        .service(events::handlers::get_event)
+        .service(
+            scope::scope("/webhook-endpoints")
+                .service(webhooks::handlers::create_webhook_endpoint)
+                .service(webhooks::handlers::list_webhook_endpoints)
+                .service(webhooks::handlers::get_webhook_endpoint)
+                .service(webhooks::handlers::update_webhook_endpoint)
+                .service(webhooks::handlers::delete_webhook_endpoint)
+                .service(webhooks::handlers::enable_webhook_endpoint)
+                .service(webhooks::handlers::disable_webhook_endpoint)
+                .service(webhooks::handlers::ping_webhook_endpoint)
+                .service(webhooks::handlers::rotate_webhook_endpoint_secret),
+        )
+        .service(
+            scope::scope("/webhook-deliveries")
+                .service(webhooks::handlers::list_webhook_deliveries)
+                .service(webhooks::handlers::get_webhook_delivery)
+                .service(webhooks::handlers::retry_webhook_delivery),
+        );
 }
 
 fn service_routes(cfg: &mut ServiceConfig) {

@@ -89,6 +89,31 @@ pub struct Config {
     pub auto_certify: bool,
     /// Memory for rendered answers kept per version (`GET /v1/offers/{id}`); 0 turns it off.
     pub render_cache_mib: u32,
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhooks are delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// `COSELL_WEBHOOK_ALLOW_HTTP`: plain `http://` endpoints (local development and tests).
+    pub allow_http: bool,
+    /// `COSELL_WEBHOOK_ALLOW_PRIVATE`: endpoints on loopback and private addresses.
+    pub allow_private: bool,
+    /// `COSELL_WEBHOOK_TIMEOUT_MS`: how long an attempt may take.
+    pub timeout_ms: u32,
+    /// `COSELL_WEBHOOK_RETRY_SCHEDULE`: seconds before each retry of a failed attempt.
+    pub retry_schedule: Vec<u32>,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow_http: false,
+            allow_private: false,
+            timeout_ms: 10_000,
+            retry_schedule: vec![5, 300, 1_800, 7_200, 18_000, 36_000, 36_000],
+        }
+    }
 }
 
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -168,19 +193,22 @@ impl Config {
         let render_cache_mib = parse_number(get("COSELL_RENDER_CACHE_MIB"), 8, 0..=4096)
             .map_err(|e| named("COSELL_RENDER_CACHE_MIB", e))?;
 
-        let auto_certify = match get("COSELL_AUTO_CERTIFY")
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None | Some("false" | "0" | "no") => false,
-            Some("true" | "1" | "yes") => true,
-            Some(other) => {
-                return Err(named(
-                    "COSELL_AUTO_CERTIFY",
-                    format!("`{other}` is neither true nor false"),
-                ));
-            }
+        let flag = |name: &str| parse_flag(get(name)).map_err(|e| named(name, e));
+        let auto_certify = flag("COSELL_AUTO_CERTIFY")?;
+        let defaults = WebhookSettings::default();
+        let webhooks = WebhookSettings {
+            allow_http: flag("COSELL_WEBHOOK_ALLOW_HTTP")?,
+            allow_private: flag("COSELL_WEBHOOK_ALLOW_PRIVATE")?,
+            timeout_ms: parse_number(get("COSELL_WEBHOOK_TIMEOUT_MS"), defaults.timeout_ms, 100..=120_000)
+                .map_err(|e| named("COSELL_WEBHOOK_TIMEOUT_MS", e))?,
+            retry_schedule: match get("COSELL_WEBHOOK_RETRY_SCHEDULE") {
+                None => defaults.retry_schedule,
+                Some(raw) => raw
+                    .split(',')
+                    .map(|s| parse_number(Some(s.to_owned()), 0, 0..=604_800))
+                    .collect::<Result<Vec<u32>, _>>()
+                    .map_err(|e| named("COSELL_WEBHOOK_RETRY_SCHEDULE", e))?,
+            },
         };
 
         Ok(Self {
@@ -196,7 +224,16 @@ impl Config {
             sqlite_busy_timeout_ms,
             workers,
             render_cache_mib,
+            webhooks,
         })
+    }
+}
+
+fn parse_flag(raw: Option<String>) -> Result<bool, String> {
+    match raw.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("false" | "0" | "no") => Ok(false),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some(other) => Err(format!("`{other}` is neither true nor false")),
     }
 }
 

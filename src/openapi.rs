@@ -120,6 +120,8 @@ Every response has a `Request-Id`.",
         (name = "solutions", description = "Legacy co-sell solutions: merge, migrate or discard"),
         (name = "support-tickets", description = "The partner support desk"),
         (name = "audit", description = "The append-only audit log"),
+        (name = "events", description = "The event feed: every change of an organization, in commit order"),
+        (name = "webhooks", description = "Webhook endpoints and the log of their deliveries"),
         (name = "service", description = "Health, readiness and this document"),
     )
 )]
@@ -150,6 +152,9 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
     if let Some(components) = doc.components.as_mut() {
         components.schemas.values_mut().for_each(forbid_nul);
     }
+    doc.extensions
+        .get_or_insert_with(Default::default)
+        .insert("webhooks".into(), webhooks());
     for (path, item) in doc.paths.paths.iter_mut() {
         let takes_id = path.contains("{id}");
         let touches_database = path.starts_with("/v1/");
@@ -221,6 +226,43 @@ first runs is 409 `request_in_progress`.",
     }
 }
 
+/// The OpenAPI 3.1 `webhooks` section: what a webhook endpoint receives.
+fn webhooks() -> serde_json::Value {
+    let header = |name: &str, description: &str| {
+        serde_json::json!({"name": name, "in": "header", "required": true, "description": description,
+                           "schema": {"type": "string"}})
+    };
+    serde_json::json!({
+        "event": {
+            "post": {
+                "operationId": "receive_event",
+                "tags": ["webhooks"],
+                "summary": "An event, delivered to a webhook endpoint",
+                "description": "Each event an endpoint asks for (`enabled_events`) is POSTed to its URL with the \
+    Standard Webhooks headers; the body is the event exactly as `GET /v1/events/{id}` shows it. Verify \
+    `webhook-signature` (HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint's secret; two \
+    space-separated signatures for 24 hours after a rotation), drop repeats by `webhook-id`, and answer 2xx within \
+    the timeout (10 s by default). Anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h; \
+    `410 Gone` disables the endpoint. First attempts reach an endpoint in the order of the events' `sequence`; \
+    retries may overtake. See docs/webhooks.md.",
+                "parameters": [
+                    header("webhook-id", "The event's id: the same on every attempt."),
+                    header("webhook-timestamp", "Unix seconds of this attempt."),
+                    header("webhook-signature", "`v1,<base64 signature>`, space-separated when two secrets are valid."),
+                ],
+                "requestBody": {
+                    "required": true,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventView"}}}
+                },
+                "responses": {
+                    "2XX": {"description": "Received; the delivery succeeded."},
+                    "410": {"description": "Gone: the endpoint is disabled (`disabled_reason: gone`)."}
+                }
+            }
+        }
+    })
+}
+
 /// Says in the document what the server refuses in every parameter: NUL characters in query
 /// text, and an `If-Match` that is not a list of entity tags.
 fn describe_parameter(path: &str, parameter: &mut utoipa::openapi::path::Parameter) {
@@ -238,7 +280,11 @@ fn describe_parameter(path: &str, parameter: &mut utoipa::openapi::path::Paramet
         ParameterIn::Query => {
             schema.pattern = Some(match list_filter(path, &parameter.name) {
                 Some(values) => {
-                    let one = format!("({})", values.join("|"));
+                    let escaped: Vec<String> = values
+                        .iter()
+                        .map(|v| v.replace('.', "\\.").replace('*', "\\*"))
+                        .collect();
+                    let one = format!("({})", escaped.join("|"));
                     format!("^{one}(,{one})*$")
                 }
                 None => NO_NUL.into(),
@@ -263,24 +309,22 @@ fn is_string(schema_type: &utoipa::openapi::schema::SchemaType) -> bool {
 }
 
 /// The comma-separated enum filters of list operations, and the values each takes.
-fn list_filter(path: &str, name: &str) -> Option<Vec<&'static str>> {
+fn list_filter(path: &str, name: &str) -> Option<Vec<String>> {
     use crate::offers::model::OfferStatus;
+    use crate::solutions::model::MigrationStatus;
     use crate::submissions::model::SubmissionState;
+    use crate::tickets::model::TicketStatus;
+    use crate::webhooks::model::DeliveryStatus;
+    fn names<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<Vec<String>> {
+        Some(values.into_iter().map(str::to_owned).collect())
+    }
     match (path, name) {
-        ("/v1/offers", "status") => Some(OfferStatus::ALL.iter().map(|v| v.as_str()).collect()),
-        ("/v1/submissions", "state") => Some(SubmissionState::ALL.iter().map(|v| v.as_str()).collect()),
-        ("/v1/solutions", "migration_status") => Some(
-            crate::solutions::model::MigrationStatus::ALL
-                .iter()
-                .map(|v| v.as_str())
-                .collect(),
-        ),
-        ("/v1/support-tickets", "status") => Some(
-            crate::tickets::model::TicketStatus::ALL
-                .iter()
-                .map(|v| v.as_str())
-                .collect(),
-        ),
+        ("/v1/offers", "status") => names(OfferStatus::ALL.iter().map(|v| v.as_str())),
+        ("/v1/submissions", "state") => names(SubmissionState::ALL.iter().map(|v| v.as_str())),
+        ("/v1/solutions", "migration_status") => names(MigrationStatus::ALL.iter().map(|v| v.as_str())),
+        ("/v1/support-tickets", "status") => names(TicketStatus::ALL.iter().map(|v| v.as_str())),
+        ("/v1/webhook-deliveries", "status") => names(DeliveryStatus::ALL.iter().map(|v| v.as_str())),
+        ("/v1/events", "type") => Some(crate::events::types::all_patterns()),
         _ => None,
     }
 }

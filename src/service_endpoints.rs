@@ -66,14 +66,50 @@ pub async fn get_openapi_document(document: web::Data<Document>) -> HttpResponse
     operation_id = "get_metrics",
     tag = "service",
     summary = "Metrics",
-    description = "Request counts by status class, a latency histogram and the database pool's gauges, in Prometheus text format.",
+    description = "Request counts by status class, a latency histogram, the database pool's gauges, webhook deliveries by outcome and the age of the oldest due delivery, in Prometheus text format.",
     responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain; version=0.0.4", body = String)),
     security(())
 )]
 #[get("/metrics")]
 pub async fn get_metrics(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.state();
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(crate::http::metrics::METRICS.render(pool.connections, pool.idle_connections))
+    let mut text = crate::http::metrics::METRICS.render(pool.connections, pool.idle_connections);
+    // Without the database, the rest is still worth answering.
+    let oldest = db::read(&state.pool, |conn| {
+        let now = crate::time::now();
+        Ok(crate::webhooks::repo::oldest_due(conn, now)?.map(|due| (now - due).num_milliseconds().max(0)))
+    })
+    .await
+    .ok()
+    .flatten();
+    text.push_str(&webhook_metrics(oldest));
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(text)
+}
+
+fn webhook_metrics(oldest_due_ms: Option<i64>) -> String {
+    use std::fmt::Write;
+    use std::sync::atomic::Ordering;
+    let outcomes = &crate::webhooks::dispatcher::OUTCOMES;
+    let mut out = String::new();
+    out.push_str("# HELP cosell_webhook_attempts_total Webhook delivery attempts by outcome (this process).\n");
+    out.push_str("# TYPE cosell_webhook_attempts_total counter\n");
+    for (outcome, counter) in [
+        ("succeeded", &outcomes.succeeded),
+        ("retried", &outcomes.failed_attempts),
+        ("failed", &outcomes.given_up),
+    ] {
+        let _ = writeln!(
+            out,
+            "cosell_webhook_attempts_total{{outcome=\"{outcome}\"}} {}",
+            counter.load(Ordering::Relaxed)
+        );
+    }
+    out.push_str("# HELP cosell_webhook_oldest_due_seconds How long the longest-waiting due delivery has waited.\n");
+    out.push_str("# TYPE cosell_webhook_oldest_due_seconds gauge\n");
+    let _ = writeln!(
+        out,
+        "cosell_webhook_oldest_due_seconds {}",
+        oldest_due_ms.map_or(0.0, |ms| ms as f64 / 1000.0)
+    );
+    out
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::auth::limiter::LoginLimiter;
 use crate::auth::roles::Role;
 use crate::auth::tokens::TokenKeys;
-use crate::config::{Config, DatabaseUrl};
+use crate::config::{Config, DatabaseUrl, WebhookSettings};
 use crate::db::{Checkpointer, DbPool};
 use crate::ids::OfferId;
 use crate::render_cache::RenderCache;
@@ -22,10 +22,17 @@ pub struct AppState {
     pub offer_views: RenderCache<(OfferId, Role)>,
     /// Rendered offer list items, per offer and version.
     pub offer_summaries: RenderCache<OfferId>,
+    pub webhooks: WebhookSettings,
     /// SQLite's background checkpointer; it stops with the state.
     _checkpointer: Option<Checkpointer>,
-    /// The periodic purge of what is kept for a limited time; it stops with the state.
+    /// What runs beside the requests of a serving process; it stops with the state.
+    background: Option<Background>,
+}
+
+/// The periodic purge, and the webhook dispatcher.
+struct Background {
     _maintenance: Maintenance,
+    _dispatcher: crate::webhooks::dispatcher::Dispatcher,
 }
 
 impl AppState {
@@ -56,7 +63,6 @@ impl AppState {
             }
         };
         Ok(Self {
-            _maintenance: Maintenance::start(pool.clone())?,
             pool,
             tokens: TokenKeys::hs256(&secret.0, config.token_ttl_seconds),
             login_limiter: LoginLimiter::default(),
@@ -64,16 +70,30 @@ impl AppState {
             // Three quarters for whole offers, a quarter for the much smaller list items.
             offer_views: RenderCache::new(config.render_cache_mib as usize * 768 * 1024),
             offer_summaries: RenderCache::new(config.render_cache_mib as usize * 256 * 1024),
+            webhooks: config.webhooks.clone(),
             _checkpointer: Checkpointer::start(&config.database_url, config.sqlite_busy_timeout_ms)?,
+            background: None,
         })
+    }
+
+    /// Starts what a serving process runs beside its requests: the hourly purge of what has
+    /// outlived its retention, and the webhook dispatcher.
+    pub fn start_background(&mut self) -> Result<(), String> {
+        if self.background.is_none() {
+            self.background = Some(Background {
+                _maintenance: Maintenance::start(self.pool.clone())?,
+                _dispatcher: crate::webhooks::dispatcher::Dispatcher::start(self.pool.clone(), self.webhooks.clone())?,
+            });
+        }
+        Ok(())
     }
 }
 
 /// How often what has outlived its retention is deleted.
 const PURGE_INTERVAL: Duration = Duration::from_secs(60 * 60);
 
-/// Deletes expired idempotency keys at start and then every [`PURGE_INTERVAL`], from a thread
-/// of its own; stops when dropped.
+/// Deletes expired idempotency keys and events at start and then every [`PURGE_INTERVAL`],
+/// from a thread of its own; stops when dropped.
 struct Maintenance {
     running: Arc<AtomicBool>,
 }
@@ -102,11 +122,20 @@ impl Maintenance {
     }
 }
 
+/// One periodic purge: deletes expired rows and says how many.
+type Purge = fn(&mut crate::db::DbConn) -> Result<usize, crate::error::ApiError>;
+
 fn purge(pool: &DbPool) {
-    match crate::db::write_blocking(pool, crate::idempotency::purge_expired) {
-        Ok(0) => {}
-        Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
-        Err(e) => tracing::warn!(error = %e, "cannot purge expired idempotency keys"),
+    let purges: [(&str, Purge); 2] = [
+        ("idempotency keys", crate::idempotency::purge_expired),
+        ("events", crate::events::service::purge_expired),
+    ];
+    for (what, purge) in purges {
+        match crate::db::write_blocking(pool, purge) {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, what, "expired rows purged"),
+            Err(e) => tracing::warn!(error = %e, what, "cannot purge expired rows"),
+        }
     }
 }
 

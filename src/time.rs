@@ -69,6 +69,16 @@ impl Serialize for Timestamp {
     }
 }
 
+/// Reads the RFC 3339 form back (stored JSON keeps timestamps as they are sent).
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| Timestamp(t.naive_utc()))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 impl utoipa::PartialSchema for Timestamp {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
@@ -112,6 +122,13 @@ mod tests {
             far.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
         );
         assert!(Timestamp(far).to_rfc3339().starts_with("+12026-01-02T03:04:05"));
+    }
+
+    #[test]
+    fn a_sent_timestamp_reads_back() {
+        let t = NaiveDateTime::parse_from_str("2026-11-25 09:30:00.123", "%Y-%m-%d %H:%M:%S%.f").unwrap();
+        let read: Timestamp = serde_json::from_str(&serde_json::to_string(&Timestamp(t)).unwrap()).unwrap();
+        assert_eq!(read, Timestamp(t));
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! (`lifecycle`), in one place:
 //! - the version-guarded write ([`commit`]): an object that changed since it was read is
 //!   [`ApiError::stale`], and `db::write` decides again on what is there now;
-//! - what a change leaves behind ([`record`]): its audit event, in the same transaction.
+//! - what a change leaves behind ([`record`]), in the same transaction: its audit event, and
+//!   for a change of an organization that partners may see, its event of the feed with a
+//!   delivery for every webhook endpoint that asks for it.
 
 use crate::audit::model::AuditAction;
 use crate::audit::repo::{self as audit, NewEvent};
@@ -19,6 +21,8 @@ pub struct Change<'a> {
     pub organization_id: Option<&'a OrganizationId>,
     pub from_state: Option<&'a str>,
     pub to_state: Option<&'a str>,
+    /// Staff only (an internal note): audited, never an event partners can read.
+    pub staff_only: bool,
 }
 
 impl<'a> Change<'a> {
@@ -29,7 +33,14 @@ impl<'a> Change<'a> {
             organization_id,
             from_state: None,
             to_state: None,
+            staff_only: false,
         }
+    }
+
+    /// A change partners must not learn of.
+    pub fn staff_only(mut self) -> Self {
+        self.staff_only = true;
+        self
     }
 
     /// The object moved from one state to another (`None`: it did not exist, or no longer does).
@@ -52,9 +63,13 @@ pub fn commit(
     record(conn, actor, change)
 }
 
-/// What a change leaves behind, in its transaction: its audit event.
+/// What a change leaves behind, in its transaction: its audit event, and the event (with its
+/// deliveries) of a change of an organization that partners may see.
 pub fn record(conn: &mut DbConn, actor: Option<&Actor>, change: Change<'_>) -> Result<(), ApiError> {
     let request_id = crate::context::request_id();
+    if let (Some(organization_id), false) = (change.organization_id, change.staff_only) {
+        crate::events::service::emit(conn, change.action, change.entity_id, organization_id, &request_id)?;
+    }
     audit::insert(
         conn,
         NewEvent {

@@ -15,6 +15,7 @@ string_enum! {
         Offer => "offer",
         Solution => "solution",
         SupportTicket => "support_ticket",
+        WebhookEndpoint => "webhook_endpoint",
     }
 }
 
@@ -62,6 +63,13 @@ string_enum! {
         SupportTicketClosed => "support_ticket.closed",
         SupportTicketReopened => "support_ticket.reopened",
         SupportTicketCanceled => "support_ticket.canceled",
+        WebhookEndpointCreated => "webhook_endpoint.created",
+        WebhookEndpointUpdated => "webhook_endpoint.updated",
+        WebhookEndpointDeleted => "webhook_endpoint.deleted",
+        WebhookEndpointEnabled => "webhook_endpoint.enabled",
+        WebhookEndpointDisabled => "webhook_endpoint.disabled",
+        WebhookEndpointSecretRotated => "webhook_endpoint.secret_rotated",
+        WebhookEndpointPing => "webhook_endpoint.ping",
     }
 }
 

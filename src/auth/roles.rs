@@ -39,6 +39,7 @@ pub enum Capability {
     HandleTickets,
     CertifySubmissions,
     ReadAuditLog,
+    ManageWebhooks,
 }
 
 impl Capability {
@@ -46,7 +47,7 @@ impl Capability {
         use Capability::*;
         use Role::*;
         match self {
-            UpdateOrganization | ManageUsers | ManagePublisherProfiles | StopDistribution => {
+            UpdateOrganization | ManageUsers | ManagePublisherProfiles | StopDistribution | ManageWebhooks => {
                 matches!(role, Owner | Manager)
             }
             WorkOnSolutions | EditOffers | PublishOffers | OpenTickets => role.is_partner(),
@@ -80,6 +81,7 @@ mod tests {
             (HandleTickets, [false, false, false, true, false]),
             (CertifySubmissions, [false, false, false, false, true]),
             (ReadAuditLog, [true, true, false, true, true]),
+            (ManageWebhooks, [true, true, false, false, false]),
         ];
         for (capability, expected) in table {
             for (role, allowed) in Role::ALL.iter().zip(expected) {

@@ -129,27 +129,51 @@ pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
     }
 }
 
+thread_local! {
+    /// What the transaction running on this thread does once it has committed.
+    static AFTER_COMMIT: std::cell::RefCell<Vec<fn()>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` once the write transaction running now commits (never, if it rolls back). Each
+/// function runs once per transaction, however often it is asked for.
+pub fn after_commit(f: fn()) {
+    AFTER_COMMIT.with(|hooks| {
+        let mut hooks = hooks.borrow_mut();
+        if !hooks.contains(&f) {
+            hooks.push(f);
+        }
+    });
+}
+
+fn take_after_commit() -> Vec<fn()> {
+    AFTER_COMMIT.with(|hooks| std::mem::take(&mut *hooks.borrow_mut()))
+}
+
 /// Runs `f` in a transaction that may write. On SQLite it starts as `BEGIN IMMEDIATE`, so the
 /// write lock is taken up front and waits under the busy timeout instead of failing half-way.
+/// What `f` asked for with [`after_commit`] runs after the commit.
 pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    take_after_commit();
     match conn {
         DbConn::Sqlite(lite) => AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?,
         DbConn::Pg(pg) => AnsiTransactionManager::begin_transaction(pg)?,
     }
     type Manager = <DbConn as Connection>::TransactionManager;
-    match f(conn) {
-        Ok(value) => {
-            if let Err(e) = Manager::commit_transaction(conn) {
+    let outcome = match f(conn) {
+        Ok(value) => match Manager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(e) => {
                 let _ = Manager::rollback_transaction(conn);
-                return Err(e.into());
+                Err(e.into())
             }
-            Ok(value)
-        }
-        Err(e) => {
-            Manager::rollback_transaction(conn)?;
-            Err(e)
-        }
+        },
+        Err(e) => Manager::rollback_transaction(conn).map_err(ApiError::from).and(Err(e)),
+    };
+    let hooks = take_after_commit();
+    if outcome.is_ok() {
+        hooks.into_iter().for_each(|hook| hook());
     }
+    outcome
 }
 
 /// Runs blocking database work on actix's blocking thread pool with a pooled connection.

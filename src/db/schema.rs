@@ -198,6 +198,67 @@ diesel::table! {
 
 diesel::joinable!(ticket_comments -> support_tickets (ticket_id));
 
+diesel::table! {
+    event_sequences (organization_id) {
+        organization_id -> Text,
+        last_sequence -> BigInt,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Text,
+        organization_id -> Text,
+        sequence -> BigInt,
+        event_type -> Text,
+        occurred_at -> Timestamp,
+        request_id -> Text,
+        data -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        organization_id -> Text,
+        url -> Text,
+        description -> Nullable<Text>,
+        enabled_events -> Text,
+        status -> Text,
+        disabled_reason -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<Timestamp>,
+        failing_since -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
+        leased_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        organization_id -> Text,
+        endpoint_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        event_sequence -> BigInt,
+        status -> Text,
+        attempts -> Text,
+        attempt_count -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_deliveries -> events (event_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -209,4 +270,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     solutions,
     support_tickets,
     ticket_comments,
+    event_sequences,
+    events,
+    webhook_endpoints,
+    webhook_deliveries,
 );

@@ -78,7 +78,9 @@ versioned!(
     offers,
     submissions,
     solutions,
-    support_tickets
+    support_tickets,
+    webhook_endpoints,
+    webhook_deliveries
 );
 
 type Stamped<T, C> = (

@@ -237,6 +237,16 @@ where
     T::deserialize(deserializer).map(Some)
 }
 
+/// For `Option<Option<T>>` members of a merge patch whose column may be empty: absent means
+/// unchanged (with `#[serde(default)]`), `null` clears it.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

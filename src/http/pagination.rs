@@ -65,11 +65,16 @@ pub fn respond_rendered(items: &[Bytes], next_cursor: Option<&str>, req: &HttpRe
 
 /// `<path?query>; rel="next"`: the request's own query with `cursor` replaced.
 fn next_link(req: &HttpRequest, cursor: &str) -> String {
+    link_with(req, "cursor", cursor)
+}
+
+/// `<path?query>; rel="next"`: the request's own query with `name` set to `value`.
+pub fn link_with(req: &HttpRequest, name: &str, value: &str) -> String {
     let mut query: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
         .into_owned()
-        .filter(|(k, _)| k != "cursor")
+        .filter(|(k, _)| k != name)
         .collect();
-    query.push(("cursor".into(), cursor.to_owned()));
+    query.push((name.to_owned(), value.to_owned()));
     let encoded = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(query)
         .finish();

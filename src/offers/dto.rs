@@ -167,7 +167,8 @@ pub struct ListOffersQuery {
     pub status: Option<String>,
     pub offer_type: Option<OfferType>,
     pub publisher_profile_id: Option<PublisherProfileId>,
-    /// Text the offer name contains (case-insensitive).
+    /// Text the offer name contains (case-insensitive), at most 200 characters.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Staff only: one organization's offers.
     pub organization_id: Option<OrganizationId>,

@@ -198,6 +198,8 @@ pub fn comment(conn: &mut DbConn, caller: &Caller, id: &TicketId, input: &Create
         TicketAction::Comment
     };
     let next = decide(&ticket, action, caller, &Precondition::None)?;
+    // The comment comes first, so the event of the reply shows the ticket with it.
+    let comment = add_comment(conn, &ticket, caller, input.body.clone(), input.internal)?;
     let answers = !input.internal && first_response(&ticket, caller).is_some();
     if next != ticket.status || answers {
         let changes = TicketChanges {
@@ -217,7 +219,7 @@ pub fn comment(conn: &mut DbConn, caller: &Caller, id: &TicketId, input: &Create
             AuditAction::SupportTicketReplied,
         )?;
     }
-    add_comment(conn, &ticket, caller, input.body.clone(), input.internal)
+    Ok(comment)
 }
 
 fn add_comment(

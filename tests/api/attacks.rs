@@ -9,9 +9,12 @@ use futures_util::future::join_all;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::events::feed;
 use crate::helpers::{Member, Org, TestApp, TestResponse};
 use crate::offers::{complete_sections, draft, publisher};
 use crate::on_both;
+use crate::receiver::Receiver;
+use crate::webhooks::wait_for_status;
 use cosell::auth::roles::Role;
 
 on_both!(
@@ -96,6 +99,8 @@ fn operations(doc: &Value) -> Vec<Operation> {
 /// One object of every kind that an `{id}` path names, all in `org`.
 struct Fixtures {
     ids: BTreeMap<&'static str, String>,
+    /// Answers the fixture endpoint's deliveries, so that none is pending while the tests run.
+    _receiver: Receiver,
 }
 
 impl Fixtures {
@@ -126,14 +131,38 @@ impl Fixtures {
             .json(&json!({"body": "hi"}))
             .send()
             .await;
+        let receiver = Receiver::start(&[]);
+        let endpoint = app
+            .post("/v1/webhook-endpoints")
+            .bearer(&org.owner.token)
+            .json(&json!({"url": receiver.url, "enabled_events": ["offer.*"]}))
+            .send()
+            .await;
+        assert_eq!(endpoint.status, StatusCode::CREATED, "{}", endpoint.body);
+        let endpoint = endpoint.body["endpoint"]["id"].as_str().unwrap().to_owned();
+        app.post(&format!("/v1/webhook-endpoints/{endpoint}/ping"))
+            .bearer(&org.owner.token)
+            .send()
+            .await;
+        let delivery = wait_for_status(app, org, &format!("endpoint_id={endpoint}"), "succeeded").await;
+        let event = feed(app, org).await.last().expect("the fixtures' events")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let mut ids = BTreeMap::new();
+        ids.insert("/v1/events/", event);
+        ids.insert("/v1/webhook-endpoints/", endpoint);
+        ids.insert("/v1/webhook-deliveries/", delivery["id"].as_str().unwrap().to_owned());
         ids.insert("/v1/users/", developer.id);
         ids.insert("/v1/publisher-profiles/", profile);
         ids.insert("/v1/offers/", offer);
         ids.insert("/v1/submissions/", submission.body["id"].as_str().unwrap().to_owned());
         ids.insert("/v1/solutions/", solution);
         ids.insert("/v1/support-tickets/", ticket);
-        Self { ids }
+        Self {
+            ids,
+            _receiver: receiver,
+        }
     }
 
     fn id_for(&self, path: &str) -> &str {

@@ -109,11 +109,17 @@ impl TestApp {
             ("COSELL_DATABASE_URL".into(), database_url),
             ("COSELL_JWT_SECRET".into(), SECRET.into()),
             ("COSELL_DB_POOL_SIZE".into(), "4".into()),
+            // Webhooks reach the tests' receivers on loopback, and retry at once.
+            ("COSELL_WEBHOOK_ALLOW_HTTP".into(), "true".into()),
+            ("COSELL_WEBHOOK_ALLOW_PRIVATE".into(), "true".into()),
+            ("COSELL_WEBHOOK_RETRY_SCHEDULE".into(), "0,0,0".into()),
+            ("COSELL_WEBHOOK_TIMEOUT_MS".into(), "3000".into()),
         ];
         vars.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_lookup(|name| vars.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
             .expect("test config");
-        let state = AppState::prepare(&config).expect("prepare the application");
+        let mut state = AppState::prepare(&config).expect("prepare the application");
+        state.start_background().expect("start the background work");
         let pool = state.pool.clone();
         let app = test::init_service(build_app(web::Data::new(state), config.cors_origins.clone())).await;
         let service = boxed::service(actix_service::ServiceExt::map(app, |res: ServiceResponse<_>| {

@@ -50,7 +50,19 @@ fn allowed(operation_id: &str) -> &'static [&'static str] {
         | "delete_publisher_profile"
         | "stop_offer_distribution"
         | "cancel_support_ticket" => OWNER_MANAGER,
-        "list_audit_events" | "list_offer_history" => AUDIT,
+        "list_audit_events" | "list_offer_history" | "list_events" | "get_event" => AUDIT,
+        "create_webhook_endpoint"
+        | "list_webhook_endpoints"
+        | "get_webhook_endpoint"
+        | "update_webhook_endpoint"
+        | "delete_webhook_endpoint"
+        | "enable_webhook_endpoint"
+        | "disable_webhook_endpoint"
+        | "ping_webhook_endpoint"
+        | "rotate_webhook_endpoint_secret"
+        | "list_webhook_deliveries"
+        | "get_webhook_delivery"
+        | "retry_webhook_delivery" => OWNER_MANAGER,
         "import_solutions" | "assign_support_ticket" | "request_support_ticket_info" | "resolve_support_ticket" => {
             SUPPORT
         }
@@ -281,8 +293,94 @@ async fn prepare(app: &TestApp, w: &World, operation_id: &str) -> (String, Optio
             )
         }
         "list_audit_events" => ("/v1/audit-events".into(), None),
+        // Staff name the organization; partners may name their own.
+        "list_events" => (format!("/v1/events?organization_id={}", w.org.id), None),
+        "get_event" => {
+            let events = crate::events::feed(app, &w.org).await;
+            (format!("/v1/events/{}", events[0]["id"].as_str().unwrap()), None)
+        }
+        "create_webhook_endpoint" => {
+            clear_endpoints(app, w).await;
+            (
+                "/v1/webhook-endpoints".into(),
+                Some(json!({"url": "http://127.0.0.1:9/hook", "enabled_events": ["offer.*"]})),
+            )
+        }
+        "list_webhook_endpoints" => ("/v1/webhook-endpoints".into(), None),
+        "get_webhook_endpoint"
+        | "update_webhook_endpoint"
+        | "delete_webhook_endpoint"
+        | "disable_webhook_endpoint"
+        | "ping_webhook_endpoint"
+        | "rotate_webhook_endpoint_secret" => {
+            let id = fresh_endpoint(app, w).await;
+            let suffix = match operation_id {
+                "disable_webhook_endpoint" => "/disable",
+                "ping_webhook_endpoint" => "/ping",
+                "rotate_webhook_endpoint_secret" => "/rotate-secret",
+                _ => "",
+            };
+            let body = (operation_id == "update_webhook_endpoint").then(|| json!({"description": "Edited"}));
+            (format!("/v1/webhook-endpoints/{id}{suffix}"), body)
+        }
+        "enable_webhook_endpoint" => {
+            let id = fresh_endpoint(app, w).await;
+            let res = app
+                .post(&format!("/v1/webhook-endpoints/{id}/disable"))
+                .bearer(owner)
+                .send()
+                .await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+            (format!("/v1/webhook-endpoints/{id}/enable"), None)
+        }
+        "list_webhook_deliveries" => ("/v1/webhook-deliveries".into(), None),
+        "get_webhook_delivery" | "retry_webhook_delivery" => {
+            let id = fresh_endpoint(app, w).await;
+            let ping = app
+                .post(&format!("/v1/webhook-endpoints/{id}/ping"))
+                .bearer(owner)
+                .send()
+                .await;
+            assert!(ping.status.is_success(), "{}", ping.body);
+            let list = app
+                .get(&format!("/v1/webhook-deliveries?endpoint_id={id}"))
+                .bearer(owner)
+                .send()
+                .await;
+            let delivery = list.body["items"][0]["id"].as_str().unwrap().to_owned();
+            let suffix = if operation_id == "retry_webhook_delivery" {
+                "/retry"
+            } else {
+                ""
+            };
+            (format!("/v1/webhook-deliveries/{delivery}{suffix}"), None)
+        }
         other => panic!("no fixture for {other}; add one"),
     }
+}
+
+/// Deletes every webhook endpoint of the world's organization, so fixtures stay under the limit.
+async fn clear_endpoints(app: &TestApp, w: &World) {
+    let owner = w.token("owner");
+    let list = app.get("/v1/webhook-endpoints?limit=100").bearer(owner).send().await;
+    for endpoint in list.body["items"].as_array().unwrap() {
+        let path = format!("/v1/webhook-endpoints/{}", endpoint["id"].as_str().unwrap());
+        let res = app.delete(&path).bearer(owner).send().await;
+        assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    }
+}
+
+/// One enabled webhook endpoint of the world's organization, alone there.
+async fn fresh_endpoint(app: &TestApp, w: &World) -> String {
+    clear_endpoints(app, w).await;
+    let res = app
+        .post("/v1/webhook-endpoints")
+        .bearer(w.token("owner"))
+        .json(&json!({"url": "http://127.0.0.1:9/hook", "enabled_events": ["offer.*"]}))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    res.body["endpoint"]["id"].as_str().unwrap().to_owned()
 }
 
 async fn every_role_gets_what_the_capability_table_gives_on_every_operation(app: TestApp) {

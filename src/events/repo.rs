@@ -1,0 +1,68 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::Event;
+use crate::audit::model::AuditAction;
+use crate::db::DbConn;
+use crate::db::schema::{event_sequences, events};
+use crate::error::ApiError;
+use crate::ids::{EventId, OrganizationId};
+
+/// The next sequence of `organization_id`'s feed. The counter row is written (so, on
+/// PostgreSQL, locked) until the transaction ends: writers of one organization take their
+/// numbers in the order they commit.
+pub fn next_sequence(conn: &mut DbConn, organization_id: &OrganizationId) -> Result<i64, ApiError> {
+    let counter = event_sequences::table.find(*organization_id);
+    let bumped = diesel::update(counter).set(event_sequences::last_sequence.eq(event_sequences::last_sequence + 1));
+    let rows = crate::native!(conn, |c| bumped.execute(c))?;
+    if rows == 0 {
+        // The organization's first event, in the transaction that enrols it.
+        let first = diesel::insert_into(event_sequences::table).values((
+            event_sequences::organization_id.eq(*organization_id),
+            event_sequences::last_sequence.eq(1_i64),
+        ));
+        crate::native!(conn, |c| first.execute(c))?;
+        return Ok(1);
+    }
+    let read = counter.select(event_sequences::last_sequence);
+    Ok(crate::native!(conn, |c| read.first(c))?)
+}
+
+pub fn insert(conn: &mut DbConn, event: &Event) -> Result<(), ApiError> {
+    let query = diesel::insert_into(events::table).values(event);
+    crate::native!(conn, |c| query.execute(c))?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConn, id: &EventId) -> Result<Option<Event>, ApiError> {
+    Ok(events::table
+        .find(id)
+        .select(Event::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Events of `organization_id` after `after`, oldest first, of `types` (all when empty).
+pub fn list(
+    conn: &mut DbConn,
+    organization_id: &OrganizationId,
+    after: i64,
+    types: &[AuditAction],
+    limit: i64,
+) -> Result<Vec<Event>, ApiError> {
+    let mut query = events::table
+        .filter(events::organization_id.eq(*organization_id))
+        .filter(events::sequence.gt(after))
+        .select(Event::as_select())
+        .into_boxed();
+    query = crate::db::one_of(query, events::event_type, types);
+    Ok(query.order(events::sequence.asc()).limit(limit).load(conn)?)
+}
+
+/// Deletes the events that occurred before `cutoff`, and with them their deliveries.
+pub fn purge(conn: &mut DbConn, cutoff: NaiveDateTime) -> Result<usize, ApiError> {
+    use crate::db::schema::webhook_deliveries as deliveries;
+    let old = events::table.filter(events::occurred_at.lt(cutoff)).select(events::id);
+    diesel::delete(deliveries::table.filter(deliveries::event_id.eq_any(old))).execute(conn)?;
+    Ok(diesel::delete(events::table.filter(events::occurred_at.lt(cutoff))).execute(conn)?)
+}

@@ -1,0 +1,105 @@
+//! Which events a filter or a webhook endpoint asks for: event types (`solution.merged`),
+//! every type of one kind of object (`offer.*`), or all of them (`*`).
+
+use crate::audit::model::{AuditAction, EntityType};
+
+/// One entry of an event type list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    All,
+    Of(EntityType),
+    Exactly(AuditAction),
+}
+
+impl Pattern {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text == "*" {
+            return Ok(Pattern::All);
+        }
+        if let Some(prefix) = text.strip_suffix(".*") {
+            return prefix
+                .parse()
+                .map(Pattern::Of)
+                .map_err(|_| format!("`{text}` names no kind of object"));
+        }
+        text.parse()
+            .map(Pattern::Exactly)
+            .map_err(|_| format!("`{text}` is not an event type"))
+    }
+
+    pub fn matches(self, event_type: AuditAction) -> bool {
+        match self {
+            Pattern::All => true,
+            Pattern::Of(entity) => event_type.entity() == entity,
+            Pattern::Exactly(t) => t == event_type,
+        }
+    }
+}
+
+/// Every pattern a list may hold: `*`, each kind of object's `kind.*`, and each event type.
+pub fn all_patterns() -> Vec<String> {
+    let mut all = vec!["*".to_owned()];
+    all.extend(EntityType::ALL.iter().map(|kind| format!("{}.*", kind.as_str())));
+    all.extend(AuditAction::ALL.iter().map(|t| t.as_str().to_owned()));
+    all
+}
+
+/// The event types a comma-separated list of patterns takes in; all types for none.
+pub fn expand(list: Option<&str>) -> Result<Vec<AuditAction>, String> {
+    let Some(list) = list else {
+        return Ok(Vec::new());
+    };
+    let patterns = list.split(',').map(Pattern::parse).collect::<Result<Vec<_>, _>>()?;
+    if patterns.contains(&Pattern::All) {
+        return Ok(Vec::new());
+    }
+    Ok(AuditAction::ALL
+        .iter()
+        .copied()
+        .filter(|t| patterns.iter().any(|p| p.matches(*t)))
+        .collect())
+}
+
+/// Whether `event_type` is one of those `patterns` (webhook endpoint subscriptions) ask for.
+pub fn subscribed(patterns: &[String], event_type: AuditAction) -> bool {
+    patterns
+        .iter()
+        .filter_map(|p| Pattern::parse(p).ok())
+        .any(|p| p.matches(event_type))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_name_types_kinds_or_everything() {
+        assert!(Pattern::parse("offer.*").unwrap().matches(AuditAction::OfferWentLive));
+        assert!(!Pattern::parse("offer.*").unwrap().matches(AuditAction::SolutionMerged));
+        assert!(Pattern::parse("*").unwrap().matches(AuditAction::UserInvited));
+        assert_eq!(
+            Pattern::parse("solution.merged").unwrap(),
+            Pattern::Exactly(AuditAction::SolutionMerged)
+        );
+        for pattern in all_patterns() {
+            assert!(Pattern::parse(&pattern).is_ok(), "{pattern}");
+        }
+        for bad in ["offer", "offers.*", "solution.merge", "", "*.*"] {
+            assert!(Pattern::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_list_expands_to_the_types_it_takes_in() {
+        let types = expand(Some("offer.*,solution.merged")).unwrap();
+        assert!(types.contains(&AuditAction::OfferPublished) && types.contains(&AuditAction::SolutionMerged));
+        assert!(!types.contains(&AuditAction::SolutionMigrated));
+        assert!(expand(Some("*")).unwrap().is_empty(), "all types filter nothing");
+        assert!(expand(None).unwrap().is_empty());
+        assert!(expand(Some("offer.*,nonsense")).is_err());
+        assert!(
+            expand(Some("")).is_err(),
+            "an empty filter is a mistake, not every type"
+        );
+    }
+}

@@ -1,0 +1,456 @@
+//! The dispatcher: delivers committed deliveries from a thread of its own, inside every
+//! `cosell serve`. It takes an endpoint with due deliveries under a lease in the database (on
+//! PostgreSQL skipping the rows another process is locking), so any number of processes
+//! share the work and each endpoint is served by one of them at a time, its first attempts in
+//! the order of its events. A process that dies mid-attempt leaves its lease to expire; the
+//! attempt is made again by whoever takes the endpoint next (at least once, never lost).
+//! A commit in this process wakes it at once; otherwise it looks every second.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+use tokio::sync::Notify;
+
+use super::model::{Attempt, Delivery, DeliveryChanges, DeliveryStatus, DisabledReason, Endpoint, KEPT_BODY_BYTES};
+use super::repo;
+use super::url::{UrlPolicy, is_public};
+use crate::config::WebhookSettings;
+use crate::db::{self, DbConn, DbPool};
+use crate::error::ApiError;
+use crate::events::dto::EventView;
+use crate::time::{self, Timestamp};
+
+/// How often due deliveries are looked for when nothing wakes the dispatcher.
+const POLL: Duration = Duration::from_secs(1);
+/// Endpoints taken at once.
+const ENDPOINTS_AT_ONCE: i64 = 32;
+/// Deliveries read at once for one endpoint.
+const BATCH: i64 = 20;
+/// An endpoint failing without a success for this long is disabled.
+const FAILING_DAYS: i64 = 5;
+
+static WAKE: LazyLock<Notify> = LazyLock::new(Notify::new);
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Wakes the dispatchers of this process: deliveries were committed.
+pub fn wake() {
+    GENERATION.fetch_add(1, Ordering::SeqCst);
+    WAKE.notify_waiters();
+}
+
+/// Counters for `/metrics`.
+pub struct Outcomes {
+    pub succeeded: AtomicU64,
+    pub failed_attempts: AtomicU64,
+    pub given_up: AtomicU64,
+}
+
+pub static OUTCOMES: Outcomes = Outcomes {
+    succeeded: AtomicU64::new(0),
+    failed_attempts: AtomicU64::new(0),
+    given_up: AtomicU64::new(0),
+};
+
+/// The running dispatcher; it stops when dropped.
+pub struct Dispatcher {
+    running: Arc<AtomicBool>,
+}
+
+impl Drop for Dispatcher {
+    fn drop(&mut self) {
+        self.running.store(false, Ordering::SeqCst);
+        wake();
+    }
+}
+
+struct Shared {
+    pool: DbPool,
+    client: reqwest::Client,
+    settings: WebhookSettings,
+    policy: UrlPolicy,
+    /// Who holds a lease: this dispatcher, uniquely.
+    owner: String,
+    busy: Mutex<HashSet<crate::ids::WebhookEndpointId>>,
+    running: Arc<AtomicBool>,
+}
+
+impl Dispatcher {
+    pub fn start(pool: DbPool, settings: WebhookSettings) -> Result<Self, String> {
+        let running = Arc::new(AtomicBool::new(true));
+        let policy = UrlPolicy {
+            allow_http: settings.allow_http,
+            allow_private: settings.allow_private,
+        };
+        let shared = Arc::new(Shared {
+            client: client(&settings, policy).map_err(|e| format!("cannot build the webhook client: {e}"))?,
+            owner: format!("{}:{}", std::process::id(), uuid::Uuid::now_v7().simple()),
+            busy: Mutex::new(HashSet::new()),
+            running: running.clone(),
+            pool,
+            settings,
+            policy,
+        });
+        std::thread::Builder::new()
+            .name("webhooks".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                match runtime {
+                    Ok(runtime) => runtime.block_on(run(shared)),
+                    Err(e) => tracing::error!(error = %e, "cannot start the webhook dispatcher"),
+                }
+            })
+            .map_err(|e| format!("cannot start the webhook dispatcher: {e}"))?;
+        Ok(Self { running })
+    }
+}
+
+/// The HTTP client: no redirects, no proxies, bounded in time, and a resolver that lets
+/// connections reach public addresses only (unless private ones are allowed); a connection is
+/// made to an address it checked, so a name cannot be re-pointed between check and use.
+fn client(settings: &WebhookSettings, policy: UrlPolicy) -> reqwest::Result<reqwest::Client> {
+    let timeout = Duration::from_millis(settings.timeout_ms.into());
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .pool_idle_timeout(Duration::from_secs(30))
+        .user_agent(concat!("cosell-webhooks/", env!("CARGO_PKG_VERSION")))
+        .dns_resolver(Arc::new(CheckedResolver { policy }))
+        .build()
+}
+
+struct CheckedResolver {
+    policy: UrlPolicy,
+}
+
+impl reqwest::dns::Resolve for CheckedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        let allow_private = self.policy.allow_private;
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = found
+                .into_iter()
+                .filter(|a| allow_private || is_public(a.ip()))
+                .collect();
+            if allowed.is_empty() {
+                return Err(format!("{host} resolves to no address deliveries may go to").into());
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// Runs `f` with a connection, inside a write transaction, on the blocking pool.
+async fn write<T: Send + 'static>(
+    pool: &DbPool,
+    f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || db::write_blocking(&pool, f))
+        .await
+        .map_err(|e| ApiError::internal(format!("webhook task failed: {e}")))?
+}
+
+async fn run(shared: Arc<Shared>) {
+    while shared.running.load(Ordering::SeqCst) {
+        let notified = WAKE.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let seen = GENERATION.load(Ordering::SeqCst);
+        match claim(&shared).await {
+            Ok(endpoints) => {
+                for id in endpoints {
+                    tokio::spawn(serve(shared.clone(), id));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot look for due webhook deliveries"),
+        }
+        if GENERATION.load(Ordering::SeqCst) != seen {
+            continue;
+        }
+        tokio::select! {
+            _ = notified => {}
+            _ = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
+
+/// How long a lease lasts: a few attempts' worth. A process that dies holding one leaves its
+/// endpoint to others once it expires.
+fn lease_until(shared: &Shared, now: NaiveDateTime) -> NaiveDateTime {
+    now + chrono::Duration::milliseconds(i64::from(shared.settings.timeout_ms) * 3 + 10_000)
+}
+
+/// Whether a lease ending at `until` must be renewed before one more attempt.
+fn renew_before_attempt(shared: &Shared, until: NaiveDateTime) -> bool {
+    until - time::now() < chrono::Duration::milliseconds(i64::from(shared.settings.timeout_ms) + 5_000)
+}
+
+/// Renews this dispatcher's lease of the endpoint: until when it holds it, or `None` when it
+/// lost it.
+async fn renew(shared: &Arc<Shared>, id: crate::ids::WebhookEndpointId) -> Result<Option<NaiveDateTime>, ApiError> {
+    let (owner, until_of) = (shared.owner.clone(), shared.clone());
+    write(&shared.pool, move |conn| {
+        let now = time::now();
+        let until = lease_until(&until_of, now);
+        Ok(repo::lease(conn, &id, &owner, now, until)?.then_some(until))
+    })
+    .await
+}
+
+/// Takes the endpoints with due deliveries that no process serves.
+async fn claim(shared: &Arc<Shared>) -> Result<Vec<crate::ids::WebhookEndpointId>, ApiError> {
+    let busy: HashSet<_> = shared.busy.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let (owner, until_of) = (shared.owner.clone(), shared.clone());
+    let claimed = write(&shared.pool, move |conn| {
+        let now = time::now();
+        let mut claimed = Vec::new();
+        for id in repo::endpoints_due(conn, now, ENDPOINTS_AT_ONCE)? {
+            if !busy.contains(&id) && repo::lease(conn, &id, &owner, now, lease_until(&until_of, now))? {
+                claimed.push(id);
+            }
+        }
+        Ok(claimed)
+    })
+    .await?;
+    shared
+        .busy
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .extend(claimed.iter().copied());
+    Ok(claimed)
+}
+
+/// Delivers what is due to one endpoint, in order, then gives it up.
+async fn serve(shared: Arc<Shared>, id: crate::ids::WebhookEndpointId) {
+    if let Err(e) = deliver_due(&shared, id).await {
+        tracing::warn!(endpoint = %id, error = %e, "webhook deliveries interrupted");
+    }
+    let owner = shared.owner.clone();
+    if let Err(e) = write(&shared.pool, move |conn| repo::release(conn, &id, &owner)).await {
+        tracing::warn!(endpoint = %id, error = %e, "cannot give a webhook endpoint up");
+    }
+    shared.busy.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+}
+
+async fn deliver_due(shared: &Arc<Shared>, id: crate::ids::WebhookEndpointId) -> Result<(), ApiError> {
+    while shared.running.load(Ordering::SeqCst) {
+        let Some(mut until) = renew(shared, id).await? else {
+            return Ok(());
+        };
+        let batch = write(&shared.pool, move |conn| {
+            let Some(endpoint) = repo::find_endpoint(conn, &id)? else {
+                return Ok(None);
+            };
+            let due = repo::due_deliveries(conn, &endpoint, time::now(), BATCH)?;
+            Ok(Some((endpoint, due)))
+        })
+        .await?;
+        let Some((endpoint, due)) = batch.filter(|(_, due)| !due.is_empty()) else {
+            return Ok(());
+        };
+        for delivery in due {
+            if !shared.running.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            if renew_before_attempt(shared, until) {
+                match renew(shared, id).await? {
+                    Some(renewed) => until = renewed,
+                    None => return Ok(()),
+                }
+            }
+            if !attempt(shared, &endpoint, delivery).await? {
+                // The endpoint was disabled by this attempt's answer.
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What an attempt got back.
+struct Answer {
+    status: Option<u16>,
+    error: Option<String>,
+    body: Option<String>,
+}
+
+/// Makes one attempt and records it; whether the endpoint is still enabled.
+async fn attempt(shared: &Arc<Shared>, endpoint: &Endpoint, delivery: Delivery) -> Result<bool, ApiError> {
+    let event_id = delivery.event_id;
+    let event = write(&shared.pool, move |conn| crate::events::repo::find(conn, &event_id)).await?;
+    let Some(event) = event else {
+        return Ok(true);
+    };
+    let request_id = event.request_id.clone();
+    let body = serde_json::to_vec(&EventView::try_from(event)?)?;
+    let started_at = time::now();
+    let started = Instant::now();
+    let answer = post(shared, endpoint, &delivery, body).await;
+    let duration_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(
+        request_id = %request_id,
+        delivery = %delivery.id,
+        endpoint = %endpoint.id,
+        event_type = %delivery.event_type,
+        status = answer.status,
+        error = answer.error.as_deref(),
+        duration_ms,
+        "webhook attempt"
+    );
+    let attempt = Attempt {
+        attempted_at: Timestamp(started_at),
+        response_status: answer.status,
+        error: answer.error,
+        duration_ms,
+        response_body: answer.body,
+    };
+    let schedule = shared.settings.retry_schedule.clone();
+    let endpoint_id = endpoint.id;
+    write(&shared.pool, move |conn| {
+        record(conn, &endpoint_id, &delivery.id, attempt, &schedule)
+    })
+    .await
+}
+
+async fn post(shared: &Shared, endpoint: &Endpoint, delivery: &Delivery, body: Vec<u8>) -> Answer {
+    let refused = |error: String| Answer {
+        status: None,
+        error: Some(error),
+        body: None,
+    };
+    // The URL was checked when it was set; checked again here against what the deployment
+    // allows now, and for a literal address, which no resolver sees.
+    if let Err(e) = super::url::check(&endpoint.url, shared.policy) {
+        return refused(format!("the endpoint URL {e}"));
+    }
+    let timestamp = chrono::Utc::now().timestamp();
+    let signature = match super::signing::signature(
+        &endpoint.signing_secrets(time::now()),
+        delivery.event_id.as_str(),
+        timestamp,
+        &body,
+    ) {
+        Ok(signature) => signature,
+        Err(e) => return refused(e.to_string()),
+    };
+    let sent = shared
+        .client
+        .post(&endpoint.url)
+        .header("webhook-id", delivery.event_id.as_str())
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await;
+    match sent {
+        Ok(mut response) => {
+            let status = response.status().as_u16();
+            let mut kept = Vec::new();
+            while kept.len() < KEPT_BODY_BYTES {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => kept.extend_from_slice(&chunk[..chunk.len().min(KEPT_BODY_BYTES - kept.len())]),
+                    _ => break,
+                }
+            }
+            let success = (200..300).contains(&status);
+            Answer {
+                status: Some(status),
+                error: (!success).then(|| format!("answered {status}")),
+                body: (!kept.is_empty()).then(|| String::from_utf8_lossy(&kept).into_owned()),
+            }
+        }
+        Err(e) => refused(describe(&e)),
+    }
+}
+
+/// A client error with its causes, without the URL it repeats.
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Records an attempt: the delivery succeeds, is retried on the schedule, or fails for good;
+/// `410 Gone`, or 5 days of failures, disable the endpoint. Whether it is still enabled.
+fn record(
+    conn: &mut DbConn,
+    endpoint_id: &crate::ids::WebhookEndpointId,
+    delivery_id: &crate::ids::WebhookDeliveryId,
+    attempt: Attempt,
+    schedule: &[u32],
+) -> Result<bool, ApiError> {
+    let now = time::now();
+    repo::lock_endpoint(conn, endpoint_id)?;
+    let Some(delivery) = repo::find_delivery(conn, delivery_id)? else {
+        return Ok(true);
+    };
+    let Some(endpoint) = repo::find_endpoint(conn, endpoint_id)? else {
+        return Ok(false);
+    };
+    let mut attempts: Vec<Attempt> = serde_json::from_str(&delivery.attempts)?;
+    let status = attempt.response_status;
+    attempts.push(attempt);
+    let count = delivery.attempt_count + 1;
+    let succeeded = status.is_some_and(|s| (200..300).contains(&s));
+    let gone = status == Some(410);
+    let retry_in = schedule
+        .get(delivery.attempt_count as usize)
+        .filter(|_| !succeeded && !gone);
+    let (next_status, next_attempt_at) = match (succeeded, retry_in) {
+        (true, _) => (DeliveryStatus::Succeeded, None),
+        (false, Some(seconds)) => (
+            DeliveryStatus::Pending,
+            Some(now + chrono::Duration::seconds(i64::from(*seconds))),
+        ),
+        (false, None) => (DeliveryStatus::Failed, None),
+    };
+    let changes = DeliveryChanges {
+        status: Some(next_status),
+        attempts: Some(serde_json::to_string(&attempts)?),
+        attempt_count: Some(count),
+        next_attempt_at: Some(next_attempt_at),
+    };
+    db::guarded(repo::update_delivery(conn, &delivery.id, delivery.version, &changes)?)?;
+    let counter = match next_status {
+        DeliveryStatus::Succeeded => &OUTCOMES.succeeded,
+        DeliveryStatus::Pending => &OUTCOMES.failed_attempts,
+        DeliveryStatus::Failed => &OUTCOMES.given_up,
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
+    if succeeded {
+        repo::set_failing_since(conn, &endpoint.id, None)?;
+        return Ok(true);
+    }
+    if gone {
+        super::service::disable_automatically(conn, &endpoint, DisabledReason::Gone)?;
+        return Ok(false);
+    }
+    let since = endpoint.failing_since.unwrap_or(now);
+    if endpoint.failing_since.is_none() {
+        repo::set_failing_since(conn, &endpoint.id, Some(now))?;
+    }
+    if now - since >= chrono::Duration::days(FAILING_DAYS) {
+        super::service::disable_automatically(conn, &endpoint, DisabledReason::Failing)?;
+        return Ok(false);
+    }
+    Ok(true)
+}

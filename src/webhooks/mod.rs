@@ -1,0 +1,12 @@
+//! Webhooks: endpoints that an organization's events are delivered to, signed, at least once,
+//! with a log of every attempt.
+
+pub mod dispatcher;
+pub mod dto;
+pub mod handlers;
+pub mod lifecycle;
+pub mod model;
+pub mod repo;
+pub mod service;
+pub mod signing;
+pub mod url;
