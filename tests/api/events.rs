@@ -1,10 +1,13 @@
 use actix_web::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Org, TestApp};
-use crate::offers::{draft, live_offer};
+use crate::helpers::{Member, Org, TestApp, TestResponse};
+use crate::offers::{complete_sections, draft, live_offer, publisher};
 use crate::on_both;
-use crate::solutions::solution;
+use crate::receiver::Receiver;
+use crate::solutions::{legacy, solution};
+use crate::webhooks::wait_for_status;
+use cosell::audit::model::AuditAction;
 use cosell::auth::roles::Role;
 
 on_both!(
@@ -12,6 +15,7 @@ on_both!(
     the_feed_pages_and_filters_oldest_first,
     only_owners_managers_and_staff_read_events,
     internal_notes_never_reach_a_partner_event,
+    every_action_is_an_event_of_its_type,
 );
 
 /// Every event of `org`'s feed, oldest first, read page by page.
@@ -269,4 +273,403 @@ async fn internal_notes_never_reach_a_partner_event(app: TestApp) {
     );
     let all = serde_json::to_string(&events).unwrap();
     assert!(!all.contains("watch list"), "an internal note reached a partner event");
+}
+
+/// The answer's body, once it is asserted to have `status`.
+fn expect(res: TestResponse, status: StatusCode, what: &str) -> Value {
+    assert_eq!(res.status, status, "{what}: {}", res.body);
+    res.body
+}
+
+/// organization.updated; user.invited, .activated, .role_changed, .status_changed, .updated,
+/// .removed (organization.created and user.created come with the enrolment).
+async fn organization_and_users(app: &TestApp, org: &Org) {
+    let renamed = app
+        .patch("/v1/organization")
+        .bearer(&org.owner.token)
+        .json(&json!({"name": "Contoso Holdings"}))
+        .send()
+        .await;
+    expect(renamed, StatusCode::OK, "organization.updated");
+    // Invited, and activated by accepting the invitation.
+    let member = app.member(org, "developer").await;
+    let path = format!("/v1/users/{}", member.id);
+    for (body, what) in [
+        (json!({"role": "manager"}), "user.role_changed"),
+        (json!({"status": "disabled"}), "user.status_changed"),
+        (json!({"display_name": "Dee Veloper"}), "user.updated"),
+    ] {
+        let res = app.patch(&path).bearer(&org.owner.token).json(&body).send().await;
+        expect(res, StatusCode::OK, what);
+    }
+    let removed = app.delete(&path).bearer(&org.owner.token).send().await;
+    expect(removed, StatusCode::NO_CONTENT, "user.removed");
+}
+
+/// publisher_profile.created, .updated, .deleted.
+async fn publisher_profile_lifecycle(app: &TestApp, org: &Org) {
+    let path = format!("/v1/publisher-profiles/{}", publisher(app, org).await);
+    let updated = app
+        .patch(&path)
+        .bearer(&org.owner.token)
+        .json(&json!({"display_name": "Contoso Cloud"}))
+        .send()
+        .await;
+    expect(updated, StatusCode::OK, "publisher_profile.updated");
+    let deleted = app.delete(&path).bearer(&org.owner.token).send().await;
+    expect(deleted, StatusCode::NO_CONTENT, "publisher_profile.deleted");
+}
+
+/// Publishes the offer at `path` (its sections complete); the submission's id.
+async fn publish(app: &TestApp, org: &Org, path: &str) -> String {
+    let published = app
+        .post(&format!("{path}/publish"))
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    let submission = expect(published, StatusCode::CREATED, "offer.published");
+    submission["id"].as_str().unwrap().to_owned()
+}
+
+async fn certify(app: &TestApp, reviewer: &Member, submission: &str, body: Value, what: &str) {
+    let certified = app
+        .post(&format!("/v1/submissions/{submission}/certify"))
+        .bearer(&reviewer.token)
+        .json(&body)
+        .send()
+        .await;
+    expect(certified, StatusCode::OK, what);
+}
+
+/// offer.publish_canceled, .certification_failed, .deleted (of a draft that needs attention).
+async fn an_offer_canceled_failed_and_deleted(app: &TestApp, org: &Org, reviewer: &Member) {
+    let path = format!("/v1/offers/{}", draft(app, org, "saas").await);
+    let edited = app
+        .patch(&path)
+        .bearer(&org.owner.token)
+        .json(&complete_sections())
+        .send()
+        .await;
+    expect(edited, StatusCode::OK, "offer.updated");
+    publish(app, org, &path).await;
+    let canceled = app
+        .post(&format!("{path}/cancel-publish"))
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    assert_eq!(
+        expect(canceled, StatusCode::OK, "offer.publish_canceled")["status"],
+        "draft"
+    );
+    let submission = publish(app, org, &path).await;
+    let failed = json!({"result": "failed", "feedback": [
+        {"section": "listing", "pointer": "#/listing/description", "message": "Say what it does."}
+    ]});
+    certify(app, reviewer, &submission, failed, "offer.certification_failed").await;
+    let deleted = app.delete(&path).bearer(&org.owner.token).send().await;
+    expect(deleted, StatusCode::NO_CONTENT, "offer.deleted");
+}
+
+/// offer.distribution_stopped.
+async fn distribution_stops(app: &TestApp, org: &Org, live: &str) {
+    let stopped = app
+        .post(&format!("/v1/offers/{live}/stop-distribution"))
+        .bearer(&org.owner.token)
+        .json(&json!({"confirm": true}))
+        .send()
+        .await;
+    assert_eq!(
+        expect(stopped, StatusCode::OK, "offer.distribution_stopped")["status"],
+        "not_available"
+    );
+}
+
+/// Asks for `solution` to be merged (into `offer_id` or a marketplace listing): the ticket's id.
+async fn request_merge(app: &TestApp, org: &Org, solution: &str, target: Value) -> String {
+    let merge = app
+        .post(&format!("/v1/solutions/{solution}/merge"))
+        .bearer(&org.owner.token)
+        .json(&target)
+        .send()
+        .await;
+    let ticket = expect(merge, StatusCode::CREATED, "solution.merge_requested");
+    ticket["id"].as_str().unwrap().to_owned()
+}
+
+async fn resolve(app: &TestApp, support: &Member, ticket: &str, resolution: &str, what: &str) {
+    let resolved = app
+        .post(&format!("/v1/support-tickets/{ticket}/resolve"))
+        .bearer(&support.token)
+        .json(&json!({"resolution": resolution}))
+        .send()
+        .await;
+    assert_eq!(expect(resolved, StatusCode::OK, what)["status"], "resolved");
+}
+
+/// solution.imported, .updated, .merge_requested, .merge_withdrawn, .merge_rejected, .merged
+/// (and offer.co_sell_inherited into `live`).
+async fn a_solution_imported_updated_and_merged(app: &TestApp, org: &Org, support: &Member, live: &str) {
+    let id = solution(app, org, support).await;
+    let path = format!("/v1/solutions/{id}");
+    let found = expect(
+        app.get(&path).bearer(&org.owner.token).send().await,
+        StatusCode::OK,
+        "the solution",
+    );
+    let mut changed = legacy(&org.mpn_id, found["ocp_solution_id"].as_str().unwrap());
+    changed["name"] = json!("Contoso Retail Analytics");
+    let reimported = app
+        .post("/v1/solutions/import")
+        .bearer(&support.token)
+        .json(&json!({"solutions": [changed]}))
+        .send()
+        .await;
+    assert_eq!(expect(reimported, StatusCode::OK, "solution.updated")["updated"], 1);
+    let listing = json!({"listing_url": "https://appsource.microsoft.com/product/saas/contoso.analytics"});
+    request_merge(app, org, &id, listing.clone()).await;
+    let withdrawn = app
+        .post(&format!("{path}/withdraw-merge"))
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    assert_eq!(
+        expect(withdrawn, StatusCode::OK, "solution.merge_withdrawn")["migration_status"],
+        "pending"
+    );
+    let rejected = request_merge(app, org, &id, listing).await;
+    resolve(app, support, &rejected, "rejected", "solution.merge_rejected").await;
+    let merged = request_merge(app, org, &id, json!({"offer_id": live})).await;
+    resolve(app, support, &merged, "merged", "solution.merged").await;
+}
+
+/// Migrates `solution` into a new draft offer: its id.
+async fn migrate(app: &TestApp, org: &Org, solution: &str, profile: &str, alias: &str) -> String {
+    let migrated = app
+        .post(&format!("/v1/solutions/{solution}/migrate"))
+        .bearer(&org.owner.token)
+        .json(&json!({"offer_type": "saas", "publisher_profile_id": profile, "offer_alias": alias}))
+        .send()
+        .await;
+    let offer = expect(migrated, StatusCode::CREATED, "solution.migrated");
+    offer["id"].as_str().unwrap().to_owned()
+}
+
+/// solution.discarded, .discard_undone, .migrated, .migration_reverted, .migration_completed.
+async fn a_solution_discarded_and_migrated(app: &TestApp, org: &Org, support: &Member, reviewer: &Member) {
+    let id = solution(app, org, support).await;
+    let path = format!("/v1/solutions/{id}");
+    let discarded = app
+        .post(&format!("{path}/discard"))
+        .bearer(&org.owner.token)
+        .json(&json!({"confirm": true}))
+        .send()
+        .await;
+    expect(discarded, StatusCode::OK, "solution.discarded");
+    let undone = app
+        .post(&format!("{path}/undo-discard"))
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    expect(undone, StatusCode::OK, "solution.discard_undone");
+    let profile = publisher(app, org).await;
+    let reverted = migrate(app, org, &id, &profile, "contoso-retail").await;
+    let deleted = app
+        .delete(&format!("/v1/offers/{reverted}"))
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    expect(deleted, StatusCode::NO_CONTENT, "solution.migration_reverted");
+    let offer = format!(
+        "/v1/offers/{}",
+        migrate(app, org, &id, &profile, "contoso-retail-2").await
+    );
+    let edited = app
+        .patch(&offer)
+        .bearer(&org.owner.token)
+        .json(&complete_sections())
+        .send()
+        .await;
+    expect(edited, StatusCode::OK, "offer.updated");
+    let submission = publish(app, org, &offer).await;
+    certify(
+        app,
+        reviewer,
+        &submission,
+        json!({"result": "passed"}),
+        "offer.certification_passed",
+    )
+    .await;
+    let live = app
+        .post(&format!("{offer}/go-live"))
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    expect(live, StatusCode::OK, "solution.migration_completed");
+    let completed = expect(
+        app.get(&path).bearer(&org.owner.token).send().await,
+        StatusCode::OK,
+        "the solution",
+    );
+    assert!(completed["completed_at"].is_string(), "{completed}");
+}
+
+async fn open_ticket(app: &TestApp, org: &Org) -> String {
+    let opened = app
+        .post("/v1/support-tickets")
+        .bearer(&org.owner.token)
+        .json(&json!({"category": "general", "subject": "A question", "description": "How?"}))
+        .send()
+        .await;
+    let ticket = expect(opened, StatusCode::CREATED, "support_ticket.opened");
+    ticket["id"].as_str().unwrap().to_owned()
+}
+
+/// support_ticket.opened, .info_requested, .replied, .assigned, .resolved, .reopened, .closed,
+/// .canceled.
+async fn tickets_answered_and_canceled(app: &TestApp, org: &Org, support: &Member) {
+    let id = open_ticket(app, org).await;
+    let path = format!("/v1/support-tickets/{id}");
+    let asked = app
+        .post(&format!("{path}/request-info"))
+        .bearer(&support.token)
+        .json(&json!({"message": "Which offer?"}))
+        .send()
+        .await;
+    assert_eq!(
+        expect(asked, StatusCode::OK, "support_ticket.info_requested")["status"],
+        "awaiting_partner"
+    );
+    let replied = app
+        .post(&format!("{path}/comments"))
+        .bearer(&org.owner.token)
+        .json(&json!({"body": "Contoso Analytics."}))
+        .send()
+        .await;
+    expect(replied, StatusCode::CREATED, "support_ticket.replied");
+    let assigned = app.post(&format!("{path}/assign")).bearer(&support.token).send().await;
+    expect(assigned, StatusCode::OK, "support_ticket.assigned");
+    resolve(app, support, &id, "answered", "support_ticket.resolved").await;
+    let reopened = app
+        .post(&format!("{path}/reopen"))
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    assert_eq!(
+        expect(reopened, StatusCode::OK, "support_ticket.reopened")["status"],
+        "in_progress"
+    );
+    resolve(app, support, &id, "answered", "support_ticket.resolved").await;
+    let closed = app.post(&format!("{path}/close")).bearer(&org.owner.token).send().await;
+    assert_eq!(
+        expect(closed, StatusCode::OK, "support_ticket.closed")["status"],
+        "closed"
+    );
+    let other = open_ticket(app, org).await;
+    let canceled = app
+        .post(&format!("/v1/support-tickets/{other}/cancel"))
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    assert_eq!(
+        expect(canceled, StatusCode::OK, "support_ticket.canceled")["status"],
+        "canceled"
+    );
+}
+
+/// webhook_endpoint.created, .updated, .secret_rotated, .disabled, .enabled, .ping, .deleted.
+async fn a_webhook_endpoint_lifecycle(app: &TestApp, org: &Org) {
+    let receiver = Receiver::start(&[]);
+    let created = app
+        .post("/v1/webhook-endpoints")
+        .bearer(&org.owner.token)
+        .json(
+            &json!({"url": receiver.url, "description": "test receiver", "enabled_events": ["webhook_endpoint.ping"]}),
+        )
+        .send()
+        .await;
+    let created = expect(created, StatusCode::CREATED, "webhook_endpoint.created");
+    let id = created["endpoint"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/webhook-endpoints/{id}");
+    let updated = app
+        .patch(&path)
+        .bearer(&org.owner.token)
+        .json(&json!({"description": "the receiver"}))
+        .send()
+        .await;
+    expect(updated, StatusCode::OK, "webhook_endpoint.updated");
+    for (action, what) in [
+        ("rotate-secret", "webhook_endpoint.secret_rotated"),
+        ("disable", "webhook_endpoint.disabled"),
+        ("enable", "webhook_endpoint.enabled"),
+        ("ping", "webhook_endpoint.ping"),
+    ] {
+        let res = app
+            .post(&format!("{path}/{action}"))
+            .bearer(&org.owner.token)
+            .send()
+            .await;
+        expect(res, StatusCode::OK, what);
+    }
+    // The ping reached the (enabled) endpoint before it goes.
+    wait_for_status(app, org, &format!("endpoint_id={id}"), "succeeded").await;
+    assert_eq!(receiver.received()[0].json()["type"], "webhook_endpoint.ping");
+    let deleted = app.delete(&path).bearer(&org.owner.token).send().await;
+    expect(deleted, StatusCode::NO_CONTENT, "webhook_endpoint.deleted");
+}
+
+/// Every audit event of `org`, newest first, read page by page.
+async fn audit_log(app: &TestApp, org: &Org) -> Vec<Value> {
+    let mut events = Vec::new();
+    let mut path = "/v1/audit-events?limit=100".to_owned();
+    loop {
+        let page = expect(
+            app.get(&path).bearer(&org.owner.token).send().await,
+            StatusCode::OK,
+            "the audit log",
+        );
+        events.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => path = format!("/v1/audit-events?limit=100&cursor={next}"),
+            None => return events,
+        }
+    }
+}
+
+async fn every_action_is_an_event_of_its_type(app: TestApp) {
+    let org = app.enrol().await;
+    let reviewer = app.staff(Role::Reviewer).await;
+    let support = app.staff(Role::Support).await;
+    organization_and_users(&app, &org).await;
+    publisher_profile_lifecycle(&app, &org).await;
+    let live = live_offer(&app, &org, &reviewer).await;
+    an_offer_canceled_failed_and_deleted(&app, &org, &reviewer).await;
+    a_solution_imported_updated_and_merged(&app, &org, &support, &live).await;
+    distribution_stops(&app, &org, &live).await;
+    a_solution_discarded_and_migrated(&app, &org, &support, &reviewer).await;
+    tickets_answered_and_canceled(&app, &org, &support).await;
+    a_webhook_endpoint_lifecycle(&app, &org).await;
+
+    let events = feed(&app, &org).await;
+    let sequences: Vec<i64> = events.iter().map(|e| e["sequence"].as_i64().unwrap()).collect();
+    assert_eq!(
+        sequences,
+        (1..=events.len() as i64).collect::<Vec<_>>(),
+        "gap-free, from 1"
+    );
+    let seen = types(&events);
+    let missing: Vec<&str> = AuditAction::ALL
+        .iter()
+        .map(|a| a.as_str())
+        .filter(|a| !seen.contains(a))
+        .collect();
+    assert!(missing.is_empty(), "no event of {missing:?} in {seen:?}");
+
+    // The audit log of the organization holds the same changes, one for one.
+    let audit = audit_log(&app, &org).await;
+    assert_eq!(audit.len(), events.len(), "as many audit events as events");
+    let mut logged: Vec<&str> = audit.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let mut emitted = seen.clone();
+    logged.sort_unstable();
+    emitted.sort_unstable();
+    assert_eq!(logged, emitted, "the same actions in the audit log and the feed");
 }
