@@ -37,11 +37,12 @@ bench:
 
 # What only a real server shows: two processes on one PostgreSQL database, kill -9 during a write
 # load, a SQLite soak (FAULTS_SOAK_SECONDS, default 60), input limits on a real socket, and webhooks
-# delivered once by two processes and not lost to kill -9 (verified with Python's standardwebhooks).
+# delivered once by two processes and not lost to kill -9 (verified with Python's standardwebhooks), and
+# the comparison with live and each edit's changes applied by Python's jsonpatch.
 faults:
 	$(CARGO) build --quiet
 	@test -x .venv/bin/python || python3 -m venv .venv
-	@.venv/bin/python -c "import standardwebhooks" 2>/dev/null || .venv/bin/pip install --quiet "standardwebhooks==1.1.0"
+	@.venv/bin/python -c "import standardwebhooks, jsonpatch" 2>/dev/null || .venv/bin/pip install --quiet "standardwebhooks==1.1.0" "jsonpatch==1.33"
 	FAULTS_POSTGRES_URL=$(COSELL_TEST_POSTGRES_URL) .venv/bin/python scripts/faults.py
 
 # Regenerates the committed OpenAPI document from the code.

@@ -478,8 +478,64 @@ def webhook_crash(work):
         server.stop()
 
 
+CONTENT = ["name", "offer_alias", "offer_type", "publisher_profile_id", "setup", "properties", "listing", "plans",
+           "resell_csp", "co_sell"]
+
+
+def compare(work):
+    """The comparison with live, applied by an independent JSON Patch implementation (Python's
+    jsonpatch), gives the content now; so does each edit's `changes` applied in turn."""
+    import jsonpatch
+    database = f"sqlite://{work}/compare.db"
+    log = open(os.path.join(work, "compare.log"), "w")
+    server = Server(database, 18389, log)
+    server.env["COSELL_AUTO_CERTIFY"] = "true"
+    server.start()
+    try:
+        mpn, token = enrol(server.base)
+        offer = offers(server.base, token, mpn, 1, complete=True)[0]
+        co_sell = {"co_sell": {"solution_type": "ip_application", "platforms": ["Azure"], "segments": ["Enterprise"],
+                               "solution_areas": [{"area": "Data & AI", "sub_areas": ["Analytics"]}]}}
+        status, _, body = http(server.base, "PATCH", f"/v1/offers/{offer}", token, co_sell)
+        assert status == 200, body
+        for action in ["publish", "go-live"]:
+            status, _, body = http(server.base, "POST", f"/v1/offers/{offer}/{action}", token)
+            assert status in (200, 201), body
+
+        def content():
+            status, _, view = http(server.base, "GET", f"/v1/offers/{offer}", token)
+            assert status == 200, view
+            return {k: view[k] for k in CONTENT}
+
+        steps = [content()]
+        for patch in [{"listing": {"summary": "Live analytics", "search_keywords": ["a", "b", "c"]}},
+                      {"listing": {"search_keywords": ["c", "a"]}, "co_sell": {"platforms": ["Azure", "Dynamics 365"]}},
+                      {"name": "Renamed", "co_sell": {"solution_areas": [{"area": "Security", "sub_areas": []}]}}]:
+            status, _, body = http(server.base, "PATCH", f"/v1/offers/{offer}", token, patch)
+            assert status == 200, body
+            steps.append(content())
+        status, _, comparison = http(server.base, "GET", f"/v1/offers/{offer}/changes?against=live", token)
+        assert status == 200, comparison
+        status, _, live = http(server.base, "GET", f"/v1/submissions/{comparison['against']['submission_id']}", token)
+        assert status == 200, live
+        applied = jsonpatch.apply_patch(live["snapshot"], comparison["operations"])
+        check(applied == steps[-1], f"compare: jsonpatch applied to the live snapshot gives {applied}, not {steps[-1]}")
+        edited = sorted(s["section"] for s in comparison["sections"] if s["change"] == "edited")
+        check(edited == ["co_sell", "listing"], f"compare: edited sections {edited}")
+        status, _, page = http(server.base, "GET", f"/v1/offers/{offer}/history?limit=100", token)
+        assert status == 200, page
+        updates = [e for e in reversed(page["items"]) if e["action"] == "offer.updated"][-3:]
+        for i, update in enumerate(updates):
+            applied = jsonpatch.apply_patch(steps[i], update["changes"])
+            check(applied == steps[i + 1], f"compare: edit {i}'s changes give {applied}, not {steps[i + 1]}")
+        print(f"compare: done ({len(comparison['operations'])} operations against live and 3 edits' changes "
+              "applied with Python's jsonpatch)")
+    finally:
+        server.stop()
+
+
 def main():
-    parts = sys.argv[1:] or ["two_processes", "crash", "soak", "limits", "webhooks", "webhook_crash"]
+    parts = sys.argv[1:] or ["two_processes", "crash", "soak", "limits", "webhooks", "webhook_crash", "compare"]
     work = tempfile.mkdtemp(prefix="cosell-faults-")
     for part in parts:
         print(f"{part}: running", flush=True)

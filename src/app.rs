@@ -58,6 +58,7 @@ fn v1_routes(cfg: &mut ServiceConfig) {
                 .service(offers::handlers::update_offer)
                 .service(offers::handlers::delete_offer)
                 .service(offers::handlers::get_offer_readiness)
+                .service(offers::handlers::get_offer_changes)
                 .service(offers::handlers::list_offer_history)
                 .service(offers::handlers::publish_offer)
                 .service(offers::handlers::cancel_offer_publish)

@@ -332,16 +332,17 @@ fn list_filter(path: &str, name: &str) -> Option<Vec<String>> {
 /// States in the document that no text member takes a NUL character (the service refuses them).
 fn forbid_nul(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>) {
     use utoipa::openapi::RefOr;
-    use utoipa::openapi::schema::{ArrayItems, Schema};
+    use utoipa::openapi::schema::{ArrayItems, KnownFormat, Schema, SchemaFormat};
 
     let RefOr::T(schema) = schema else { return };
     match schema {
         Schema::Object(object) => {
-            if is_string(&object.schema_type)
-                && object.pattern.is_none()
-                && object.format.is_none()
-                && object.enum_values.is_none()
-            {
+            // A password is any text too (its format only tells tools to hide it).
+            let free_text = match &object.format {
+                None => true,
+                Some(format) => *format == SchemaFormat::KnownFormat(KnownFormat::Password),
+            };
+            if is_string(&object.schema_type) && object.pattern.is_none() && free_text && object.enum_values.is_none() {
                 object.pattern = Some(NO_NUL.into());
             }
             object.properties.values_mut().for_each(forbid_nul);

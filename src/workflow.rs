@@ -9,6 +9,7 @@
 use crate::audit::model::AuditAction;
 use crate::audit::repo::{self as audit, NewEvent};
 use crate::auth::caller::Actor;
+use crate::changes::Operation;
 use crate::db::DbConn;
 use crate::error::ApiError;
 use crate::ids::OrganizationId;
@@ -23,6 +24,8 @@ pub struct Change<'a> {
     pub to_state: Option<&'a str>,
     /// Staff only (an internal note): audited, never an event partners can read.
     pub staff_only: bool,
+    /// What an edit changed (RFC 6902, from the object before to the object after).
+    pub changes: Option<Vec<Operation>>,
 }
 
 impl<'a> Change<'a> {
@@ -34,7 +37,14 @@ impl<'a> Change<'a> {
             from_state: None,
             to_state: None,
             staff_only: false,
+            changes: None,
         }
+    }
+
+    /// The operations of an edit.
+    pub fn changes(mut self, operations: Vec<Operation>) -> Self {
+        self.changes = Some(operations);
+        self
     }
 
     /// A change partners must not learn of.
@@ -67,9 +77,18 @@ pub fn commit(
 /// deliveries) of a change of an organization that partners may see.
 pub fn record(conn: &mut DbConn, actor: Option<&Actor>, change: Change<'_>) -> Result<(), ApiError> {
     let request_id = crate::context::request_id();
+    let changes = change.changes.as_deref();
     if let (Some(organization_id), false) = (change.organization_id, change.staff_only) {
-        crate::events::service::emit(conn, change.action, change.entity_id, organization_id, &request_id)?;
+        crate::events::service::emit(
+            conn,
+            change.action,
+            change.entity_id,
+            organization_id,
+            &request_id,
+            changes,
+        )?;
     }
+    let changes = changes.map(serde_json::to_string).transpose()?;
     audit::insert(
         conn,
         NewEvent {
@@ -79,6 +98,7 @@ pub fn record(conn: &mut DbConn, actor: Option<&Actor>, change: Change<'_>) -> R
             entity_id: change.entity_id,
             from_state: change.from_state,
             to_state: change.to_state,
+            changes: changes.as_deref(),
             request_id: &request_id,
         },
     )

@@ -4,6 +4,8 @@ use uuid::Uuid;
 
 use super::model::{AuditAction, AuditEvent, EntityType};
 use crate::auth::roles::Role;
+use crate::changes::Operation;
+use crate::error::ApiError;
 use crate::ids::{AuditEventId, OrganizationId, UserId};
 use crate::time::Timestamp;
 
@@ -21,11 +23,16 @@ pub struct AuditEventView {
     pub to_state: Option<String>,
     pub request_id: String,
     pub occurred_at: Timestamp,
+    /// An update's RFC 6902 operations, from the object before to the object after
+    /// (passwords and secrets never appear); `null` for other actions.
+    pub changes: Option<Vec<Operation>>,
 }
 
-impl From<AuditEvent> for AuditEventView {
-    fn from(e: AuditEvent) -> Self {
-        Self {
+impl TryFrom<AuditEvent> for AuditEventView {
+    type Error = ApiError;
+    fn try_from(e: AuditEvent) -> Result<Self, ApiError> {
+        Ok(Self {
+            changes: e.changes.as_deref().map(serde_json::from_str).transpose()?,
             id: e.id,
             organization_id: e.organization_id,
             actor_id: e.actor_id,
@@ -37,7 +44,7 @@ impl From<AuditEvent> for AuditEventView {
             to_state: e.to_state,
             request_id: e.request_id,
             occurred_at: e.occurred_at.into(),
-        }
+        })
     }
 }
 

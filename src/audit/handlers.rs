@@ -40,5 +40,5 @@ pub async fn list_audit_events(
     };
     let fetch = page.clone();
     let rows = db::read(&state.pool, move |conn| service::list(conn, &caller, &filter, &fetch)).await?;
-    respond_page(&page, rows, |e| e.id.as_str(), |e| Ok(AuditEventView::from(e)), &req)
+    respond_page(&page, rows, |e| e.id.as_str(), AuditEventView::try_from, &req)
 }

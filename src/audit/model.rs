@@ -95,6 +95,8 @@ pub struct AuditEvent {
     pub to_state: Option<String>,
     pub request_id: String,
     pub occurred_at: NaiveDateTime,
+    /// JSON `[Operation]` of an update.
+    pub changes: Option<String>,
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@ pub struct NewEvent<'a> {
     pub entity_id: &'a str,
     pub from_state: Option<&'a str>,
     pub to_state: Option<&'a str>,
+    /// JSON `[Operation]` of an update.
+    pub changes: Option<&'a str>,
     pub request_id: &'a str,
 }
 
@@ -34,6 +36,7 @@ pub fn insert(conn: &mut DbConn, event: NewEvent<'_>) -> Result<(), ApiError> {
         audit_events::to_state.eq(event.to_state),
         audit_events::request_id.eq(event.request_id),
         audit_events::occurred_at.eq(time::now()),
+        audit_events::changes.eq(event.changes),
     ));
     crate::native!(conn, |c| query.execute(c))?;
     Ok(())

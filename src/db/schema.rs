@@ -61,6 +61,7 @@ diesel::table! {
         to_state -> Nullable<Text>,
         request_id -> Text,
         occurred_at -> Timestamp,
+        changes -> Nullable<Text>,
     }
 }
 

@@ -3,6 +3,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::Event;
 use crate::audit::model::AuditAction;
+use crate::changes::Operation;
 use crate::error::ApiError;
 use crate::ids::{EventId, OrganizationId};
 use crate::time::Timestamp;
@@ -37,6 +38,10 @@ pub struct EventData {
     /// `allowed_actions`); for a deletion, `{"id": …}`.
     #[schema(value_type = Object)]
     pub object: serde_json::Value,
+    /// An update's RFC 6902 operations, from the object before to the object after; absent
+    /// for other events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Vec<Operation>>,
 }
 
 impl TryFrom<Event> for EventView {

@@ -4,12 +4,14 @@
 
 use chrono::Duration;
 
+use super::dto::EventData;
 use super::model::Event;
 use super::repo;
 use super::types;
 use crate::audit::model::AuditAction;
 use crate::auth::Caller;
 use crate::auth::roles::Capability;
+use crate::changes::Operation;
 use crate::db::DbConn;
 use crate::error::ApiError;
 use crate::ids::{EventId, OrganizationId};
@@ -26,8 +28,13 @@ pub fn emit(
     entity_id: &str,
     organization_id: &OrganizationId,
     request_id: &str,
+    changes: Option<&[Operation]>,
 ) -> Result<(), ApiError> {
     let object = super::object::render(conn, action, entity_id, organization_id)?;
+    let data = EventData {
+        object,
+        changes: changes.map(<[Operation]>::to_vec),
+    };
     let event = Event {
         id: EventId::generate(),
         organization_id: *organization_id,
@@ -35,7 +42,7 @@ pub fn emit(
         event_type: action,
         occurred_at: time::now(),
         request_id: request_id.to_owned(),
-        data: serde_json::to_string(&serde_json::json!({ "object": object }))?,
+        data: serde_json::to_string(&data)?,
     };
     repo::insert(conn, &event)?;
     crate::webhooks::service::fan_out(conn, &event, entity_id)

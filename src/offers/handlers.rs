@@ -1,6 +1,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
+use super::compare::{Against, ChangesQuery, Comparison};
 use super::dto::{
     CreateOffer, ListOffersQuery, OfferSummaryView, OfferView, PageQuery, PublishOffer, StopDistribution, UpdateOffer,
 };
@@ -206,6 +207,38 @@ pub async fn get_offer_readiness(
 }
 
 #[utoipa::path(
+    operation_id = "get_offer_changes",
+    tag = "offers",
+    summary = "Compare with live, preview or a submission",
+    description = "What publishing would change: RFC 6902 operations that turn the `snapshot` of the submission \
+compared with into the offer's content now, and every section (co-sell and CSP included) as `added`, `removed`, \
+`edited` or `unchanged` with its operations. `against` is `live` (the default: the submission that went live \
+last), `preview`, or a submission id of the offer. Arrays are compared as whole values: a changed list (plans, \
+keywords) is one `replace` of the list. Everyone who can read the offer.",
+    params(("id" = Uuid, Path, description = "Offer id"), ChangesQuery),
+    responses(
+        (status = 200, description = "The comparison", body = Comparison),
+        (status = 409, response = Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/{id}/changes")]
+pub async fn get_offer_changes(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<OfferId>,
+    query: web::Query<ChangesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let against = match query.into_inner().against {
+        None => Against::Live,
+        Some(text) => text.parse().map_err(ApiError::invalid_parameter)?,
+    };
+    let comparison = db::read(&state.pool, move |conn| service::changes(conn, &caller, &id, against)).await?;
+    Ok(HttpResponse::Ok().json(comparison))
+}
+
+#[utoipa::path(
     operation_id = "list_offer_history",
     tag = "offers",
     summary = "The offer's history",
@@ -228,7 +261,7 @@ pub async fn list_offer_history(
     let (id, page) = (id.into_inner(), PageRequest::parse(query.limit, query.cursor)?);
     let fetch = page.clone();
     let rows = db::read(&state.pool, move |conn| service::history(conn, &caller, &id, &fetch)).await?;
-    respond_page(&page, rows, |e| e.id.as_str(), |e| Ok(AuditEventView::from(e)), &req)
+    respond_page(&page, rows, |e| e.id.as_str(), AuditEventView::try_from, &req)
 }
 
 #[utoipa::path(

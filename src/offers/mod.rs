@@ -2,6 +2,7 @@
 //! to live.
 
 pub mod co_sell;
+pub mod compare;
 pub mod content;
 pub mod dto;
 pub mod handlers;

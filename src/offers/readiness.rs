@@ -37,6 +37,20 @@ pub struct Readiness {
     /// Co-sell readiness never blocks publishing.
     pub co_sell_checklist: Vec<ChecklistItem>,
     pub co_sell_requirements_met: bool,
+    /// When the offer is `attention_needed`: the items of the failed certification, each
+    /// `addressed` once the content at its pointer differs from what was submitted. Empty
+    /// otherwise.
+    pub certification_feedback: Vec<FeedbackItem>,
+}
+
+/// One remark of a failed certification, and whether the content has changed where it points.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FeedbackItem {
+    pub section: SectionName,
+    #[schema(example = "#/listing/summary")]
+    pub pointer: String,
+    pub message: String,
+    pub addressed: bool,
 }
 
 impl Readiness {
@@ -311,6 +325,7 @@ pub fn readiness(offer_type: OfferType, sections: &Sections) -> Readiness {
         sections: list,
         can_publish: false,
         co_sell_checklist,
+        certification_feedback: Vec::new(),
     };
     readiness.can_publish = readiness.blocking_issues().is_empty();
     readiness

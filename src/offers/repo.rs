@@ -49,6 +49,15 @@ pub fn update_content(
     Ok(native!(conn, |c| query.execute(c))?)
 }
 
+/// The content is what is live again (an edit was undone): no unpublished changes. Part of
+/// the edit that did it, so the version is not bumped twice.
+pub fn mark_live_content(conn: &mut DbConn, id: &OfferId) -> Result<(), ApiError> {
+    diesel::update(offers::table.find(id))
+        .set(offers::live_content_revision.eq(offers::content_revision.nullable()))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// A lifecycle change, if the row is still at `expected_version` (the rows it changed).
 pub fn update_state(
     conn: &mut DbConn,

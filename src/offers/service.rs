@@ -4,12 +4,13 @@
 use actix_web::web::Bytes;
 use serde_json::{Map, Value};
 
+use super::compare::{self, Against, ComparedSubmission, Comparison};
 use super::content;
 use super::dto::{CreateOffer, OfferSummaryView};
 use super::lifecycle::{OfferAction, OfferLifecycle};
 use super::loaded::LoadedOffer;
 use super::model::{Offer, OfferStateChanges, OfferStatus, Origin};
-use super::readiness::{Readiness, readiness};
+use super::readiness::{FeedbackItem, Readiness, readiness};
 use super::repo::{self, Filter};
 use crate::audit::model::{AuditAction, AuditEvent, EntityType};
 use crate::auth::roles::{Capability, Role};
@@ -21,7 +22,8 @@ use crate::lifecycle::{self, Precondition};
 use crate::page::PageRequest;
 use crate::render_cache::{RenderCache, render};
 use crate::solutions::effects as solutions;
-use crate::submissions::model::{CertificationResult, Submission};
+use crate::submissions::dto::Certification;
+use crate::submissions::model::{CertificationResult, Submission, SubmissionState};
 use crate::submissions::service as submissions;
 use crate::workflow::{self, Change};
 
@@ -144,7 +146,9 @@ fn transition(
     })
 }
 
-/// A JSON merge patch of `name` and the sections; a live offer stays live.
+/// A JSON merge patch of `name` and the sections; a live offer stays live. The audit event (and
+/// the event) carry the edit's operations; an edit that brings the content back to what is live
+/// leaves the offer without unpublished changes.
 pub fn edit(
     conn: &mut DbConn,
     caller: &Caller,
@@ -155,12 +159,58 @@ pub fn edit(
     let offer = visible(conn, caller, id)?;
     decide(&offer, OfferAction::Edit, caller, expected, OfferStatus::Draft)?;
     let (changes, merged) = content::merge(&offer, patch)?;
+    let before = offer.snapshot();
+    let (version, organization_id) = (offer.row.version, offer.row.organization_id);
     let at = crate::time::now();
-    let change = Change::new(AuditAction::OfferUpdated, id.as_str(), Some(&offer.row.organization_id));
+    let mut edited = offer.edited(changes.clone(), merged, at);
+    let after = edited.snapshot();
+    let live_again = edited.row.has_unpublished_changes() && live_snapshot(conn, id)?.is_some_and(|live| live == after);
+    let change = Change::new(AuditAction::OfferUpdated, id.as_str(), Some(&organization_id))
+        .changes(crate::changes::diff(&before, &after));
     workflow::commit(conn, Some(&caller.actor()), change, |conn| {
-        repo::update_content(conn, id, offer.row.version, &changes, at)
+        let written = repo::update_content(conn, id, version, &changes, at)?;
+        if written == 1 && live_again {
+            repo::mark_live_content(conn, id)?;
+        }
+        Ok(written)
     })?;
-    Ok(offer.edited(changes, merged, at))
+    if live_again {
+        edited.row.live_content_revision = Some(edited.row.content_revision);
+    }
+    Ok(edited)
+}
+
+/// The content of the submission that went live last.
+fn live_snapshot(conn: &mut DbConn, id: &OfferId) -> Result<Option<Value>, ApiError> {
+    submissions::latest_in(conn, id, SubmissionState::Completed)?
+        .map(|s| serde_json::from_str(&s.snapshot))
+        .transpose()
+        .map_err(ApiError::from)
+}
+
+/// The offer's content now against a submitted version (`live` by default).
+pub fn changes(conn: &mut DbConn, caller: &Caller, id: &OfferId, against: Against) -> Result<Comparison, ApiError> {
+    let offer = visible(conn, caller, id)?;
+    let submission = match against {
+        Against::Live => submissions::latest_in(conn, id, SubmissionState::Completed)?,
+        Against::Preview => submissions::latest_in(conn, id, SubmissionState::InPreview)?,
+        Against::Submission(submission_id) => submissions::of(conn, id, &submission_id)?,
+    };
+    let Some(submission) = submission else {
+        let detail = match against {
+            Against::Live => "The offer has never gone live: there is no live version to compare with.",
+            Against::Preview => "The offer has no submission in preview to compare with.",
+            Against::Submission(_) => "The offer has no such submission to compare with.",
+        };
+        return Err(ApiError::new(ErrorCode::NothingToCompare, detail));
+    };
+    let snapshot: Value = serde_json::from_str(&submission.snapshot)?;
+    let against = ComparedSubmission {
+        submission_id: submission.id,
+        sequence: submission.sequence,
+        state: submission.state,
+    };
+    Ok(compare::compare(against, &snapshot, &offer.snapshot()))
 }
 
 /// Deletes a draft that was never live; a draft migrated from a solution gives it back.
@@ -260,7 +310,15 @@ pub fn go_live(
                 .offer_type
                 .live_url(&profile.publisher_id, &offer.row.offer_alias),
         )),
-        live_content_revision: Some(Some(submission.content_revision)),
+        // What goes live is the submission's content; the offer is in step with it unless it
+        // was edited since (an edit undone again counts as none).
+        live_content_revision: Some(Some(
+            if serde_json::from_str::<Value>(&submission.snapshot)? == offer.snapshot() {
+                offer.row.content_revision
+            } else {
+                submission.content_revision
+            },
+        )),
         ..source.as_ref().map(solutions::inheritance).unwrap_or_default()
     };
     transition(conn, caller, &offer, next, changes, AuditAction::OfferWentLive)?;
@@ -304,7 +362,27 @@ pub fn stop_distribution(
 /// The "Review and publish" page.
 pub fn readiness_of(conn: &mut DbConn, caller: &Caller, id: &OfferId) -> Result<Readiness, ApiError> {
     let offer = visible(conn, caller, id)?;
-    Ok(readiness(offer.row.offer_type, &offer.sections))
+    let mut readiness = readiness(offer.row.offer_type, &offer.sections);
+    if offer.row.status == OfferStatus::AttentionNeeded
+        && let Some(failed) = submissions::latest_in(conn, id, SubmissionState::FailedCertification)?
+    {
+        let snapshot: Value = serde_json::from_str(&failed.snapshot)?;
+        let now = offer.snapshot();
+        let certification: Option<Certification> =
+            failed.certification.as_deref().map(serde_json::from_str).transpose()?;
+        readiness.certification_feedback = certification
+            .map(|c| c.feedback)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| FeedbackItem {
+                addressed: compare::addressed(&item.pointer, &snapshot, &now),
+                section: item.section,
+                pointer: item.pointer,
+                message: item.message,
+            })
+            .collect();
+    }
+    Ok(readiness)
 }
 
 /// The offer's audit events, newest first: like the audit log, for owners, managers and staff.

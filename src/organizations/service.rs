@@ -1,6 +1,6 @@
 //! The caller's organization: reading it, and changing its profile.
 
-use super::dto::UpdateOrganization;
+use super::dto::{OrganizationView, UpdateOrganization};
 use super::model::{Organization, OrganizationChanges};
 use super::repo;
 use crate::audit::model::AuditAction;
@@ -31,9 +31,13 @@ pub fn update(
         country: input.country.clone(),
     };
     let id = organization.id;
-    let change = Change::new(AuditAction::OrganizationUpdated, id.as_str(), Some(&id));
-    workflow::commit(conn, Some(&caller.actor()), change, |conn| {
-        repo::update(conn, &id, organization.version, &changes)
-    })?;
-    repo::find(conn, &id)?.ok_or_else(ApiError::not_found)
+    crate::db::guarded(repo::update(conn, &id, organization.version, &changes)?)?;
+    let updated = repo::find(conn, &id)?.ok_or_else(ApiError::not_found)?;
+    let operations = crate::changes::between(
+        &OrganizationView::from(organization),
+        &OrganizationView::from(updated.clone()),
+    )?;
+    let change = Change::new(AuditAction::OrganizationUpdated, id.as_str(), Some(&id)).changes(operations);
+    workflow::record(conn, Some(&caller.actor()), change)?;
+    Ok(updated)
 }

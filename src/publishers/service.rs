@@ -1,6 +1,6 @@
 //! Publisher profiles: created, changed and deleted by owners and managers, used by offers.
 
-use super::dto::{CreatePublisherProfile, UpdatePublisherProfile};
+use super::dto::{CreatePublisherProfile, PublisherProfileView, UpdatePublisherProfile};
 use super::model::{PublisherProfile, PublisherProfileChanges, PublisherStatus};
 use super::repo::{self, Filter};
 use crate::audit::model::AuditAction;
@@ -86,15 +86,21 @@ pub fn update(
         website: input.website.clone(),
         deleted_at: None,
     };
+    crate::db::guarded(repo::update(conn, id, profile.version, &changes)?)?;
+    let updated = repo::find(conn, id)?.ok_or_else(ApiError::not_found)?;
+    let organization_id = profile.organization_id;
+    let operations = crate::changes::between(
+        &PublisherProfileView::from(profile),
+        &PublisherProfileView::from(updated.clone()),
+    )?;
     let change = Change::new(
         AuditAction::PublisherProfileUpdated,
         id.as_str(),
-        Some(&profile.organization_id),
-    );
-    workflow::commit(conn, Some(&caller.actor()), change, |conn| {
-        repo::update(conn, id, profile.version, &changes)
-    })?;
-    repo::find(conn, id)?.ok_or_else(ApiError::not_found)
+        Some(&organization_id),
+    )
+    .changes(operations);
+    workflow::record(conn, Some(&caller.actor()), change)?;
+    Ok(updated)
 }
 
 /// Deletes a profile no offer uses; its `publisher_id` stays reserved.

@@ -25,6 +25,21 @@ pub fn latest(conn: &mut DbConn, offer_id: &OfferId) -> Result<Option<Submission
         .optional()?)
 }
 
+/// The offer's most recent submission in `state`.
+pub fn latest_in(
+    conn: &mut DbConn,
+    offer_id: &OfferId,
+    state: SubmissionState,
+) -> Result<Option<Submission>, ApiError> {
+    Ok(submissions::table
+        .filter(submissions::offer_id.eq(offer_id))
+        .filter(submissions::state.eq(state))
+        .order(submissions::sequence.desc())
+        .select(Submission::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn next_sequence(conn: &mut DbConn, offer_id: &OfferId) -> Result<i64, ApiError> {
     let max: Option<i64> = submissions::table
         .filter(submissions::offer_id.eq(offer_id))

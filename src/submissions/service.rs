@@ -48,6 +48,21 @@ pub fn latest(conn: &mut DbConn, offer_id: &OfferId) -> Result<Option<Submission
     repo::latest(conn, offer_id)
 }
 
+/// The offer's most recent submission in `state`: `completed` is what is live (the one that
+/// went live last), `in_preview` what is in preview, `failed_certification` the last refusal.
+pub fn latest_in(
+    conn: &mut DbConn,
+    offer_id: &OfferId,
+    state: SubmissionState,
+) -> Result<Option<Submission>, ApiError> {
+    repo::latest_in(conn, offer_id, state)
+}
+
+/// The submission `id`, when it is one of the offer's.
+pub fn of(conn: &mut DbConn, offer_id: &OfferId, id: &SubmissionId) -> Result<Option<Submission>, ApiError> {
+    Ok(repo::find(conn, id)?.filter(|s| s.offer_id == *offer_id))
+}
+
 fn now_text() -> String {
     Timestamp(time::now()).to_rfc3339()
 }

@@ -3,13 +3,14 @@
 
 use chrono::Duration;
 
-use super::dto::{InviteUser, UpdateUser};
+use super::dto::{InviteUser, UpdateUser, UserView};
 use super::model::{NewUser, User, UserChanges, UserStatus};
 use super::repo::{self, Filter};
 use crate::audit::model::AuditAction;
 use crate::auth::crypto::{random_token, sha256_hex};
 use crate::auth::roles::{Capability, Role};
 use crate::auth::{Actor, Caller};
+use crate::changes::Operation;
 use crate::db::DbConn;
 use crate::error::{ApiError, ErrorCode, IssueCode};
 use crate::ids::{OrganizationId, UserId};
@@ -168,26 +169,40 @@ pub fn update(
         ..Default::default()
     };
     crate::db::guarded(repo::update(conn, &user.id, user.version, &changes)?)?;
+    let updated = repo::find(conn, &user.id)?.ok_or_else(ApiError::not_found)?;
+    let operations = crate::changes::between(&UserView::from(user.clone()), &UserView::from(updated.clone()))?;
+    // Each event carries the operations of its own member; `user.updated` the rest.
+    let of = |member: &str| -> Vec<Operation> {
+        operations
+            .iter()
+            .filter(|o| crate::changes::touches(o, member))
+            .cloned()
+            .collect()
+    };
     let actor = caller.actor();
     let org = user.organization_id.as_ref();
     if let Some(role) = new_role {
         let change = Change::new(AuditAction::UserRoleChanged, user.id.as_str(), org)
-            .states(Some(user.role.as_str()), Some(role.as_str()));
+            .states(Some(user.role.as_str()), Some(role.as_str()))
+            .changes(of("/role"));
         workflow::record(conn, Some(&actor), change)?;
     }
     if let Some(status) = new_status {
         let change = Change::new(AuditAction::UserStatusChanged, user.id.as_str(), org)
-            .states(Some(user.status.as_str()), Some(status.as_str()));
+            .states(Some(user.status.as_str()), Some(status.as_str()))
+            .changes(of("/status"));
         workflow::record(conn, Some(&actor), change)?;
     }
     if changes.display_name.is_some() {
-        workflow::record(
-            conn,
-            Some(&actor),
-            Change::new(AuditAction::UserUpdated, user.id.as_str(), org),
-        )?;
+        let rest = operations
+            .iter()
+            .filter(|o| !crate::changes::touches(o, "/role") && !crate::changes::touches(o, "/status"))
+            .cloned()
+            .collect();
+        let change = Change::new(AuditAction::UserUpdated, user.id.as_str(), org).changes(rest);
+        workflow::record(conn, Some(&actor), change)?;
     }
-    repo::find(conn, &user.id)?.ok_or_else(ApiError::not_found)
+    Ok(updated)
 }
 
 /// Removes a user, who loses access at once; never the last active owner.

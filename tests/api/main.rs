@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod attacks;
+mod compare;
 mod conventions;
 mod events;
 mod matrix;

@@ -76,6 +76,7 @@ fn allowed(operation_id: &str) -> &'static [&'static str] {
         | "list_offers"
         | "get_offer"
         | "get_offer_readiness"
+        | "get_offer_changes"
         | "list_offer_submissions"
         | "list_submissions"
         | "get_submission"
@@ -184,14 +185,21 @@ async fn prepare(app: &TestApp, w: &World, operation_id: &str) -> (String, Optio
         ),
         "get_offer"
         | "get_offer_readiness"
+        | "get_offer_changes"
         | "list_offer_history"
         | "list_offer_submissions"
         | "update_offer"
         | "delete_offer"
         | "publish_offer" => {
-            let (id, _) = offer_in("draft").await;
+            let (id, _) = offer_in(if operation_id == "get_offer_changes" {
+                "preview"
+            } else {
+                "draft"
+            })
+            .await;
             let suffix = match operation_id {
                 "get_offer_readiness" => "/readiness",
+                "get_offer_changes" => "/changes?against=preview",
                 "list_offer_history" => "/history",
                 "list_offer_submissions" => "/submissions",
                 "publish_offer" => "/publish",
