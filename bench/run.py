@@ -8,9 +8,13 @@ its baseline, BENCH_PAIRS times (default 5) for BENCH_SECONDS each (default 5):
   list_offers  GET /v1/offers?limit=20, with a filter, and a cursor vs the bare actix server
   patch_offer  PATCH /v1/offers/{id} with If-Match                vs single-row committed updates
   mixed        80 % reads, 15 % patches, 5 % publish/cancel      vs the bare actix server
+  webhooks     patch_offer with an enabled webhook endpoint per organization, delivering to a
+               receiver on loopback                               vs patch_offer with them disabled
 Then the same reads at 100x the data, resident memory, time to the first 200 and binary size.
 Set BENCH_POSTGRES_URL (a server URL; database cosell_bench is recreated) to add PostgreSQL.
 """
+import datetime
+import http.server as http_server
 import json
 import os
 import shutil
@@ -19,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -56,7 +61,8 @@ def http(method, url, token=None, body=None):
 def env_for(database_url):
     env = dict(os.environ)
     env.update(COSELL_DATABASE_URL=database_url, COSELL_JWT_SECRET=SECRET, COSELL_LOG="warn", COSELL_WORKERS="1",
-               COSELL_BIND=f"127.0.0.1:{SERVER_PORT}", COSELL_TOKEN_TTL_SECONDS="86400")
+               COSELL_BIND=f"127.0.0.1:{SERVER_PORT}", COSELL_TOKEN_TTL_SECONDS="86400",
+               COSELL_WEBHOOK_ALLOW_HTTP="true", COSELL_WEBHOOK_ALLOW_PRIVATE="true")
     return env
 
 
@@ -283,6 +289,100 @@ def start_baseline(body_path, env):
     sys.exit("the baseline server did not start listening")
 
 
+class Receiver:
+    """A webhook receiver on loopback: answers 204 and keeps, per first arrival of each
+    `webhook-id`, how long after the event's `occurred_at` (set in the committing transaction) it came."""
+
+    def __init__(self):
+        self.lock, self.first, self.arrivals = threading.Lock(), {}, 0
+        receiver = self
+
+        class Handler(http_server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                now = time.time()
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(204)
+                self.end_headers()
+                webhook_id = self.headers.get("webhook-id")
+                with receiver.lock:
+                    receiver.arrivals += 1
+                    if webhook_id in receiver.first:
+                        return
+                occurred = datetime.datetime.fromisoformat(json.loads(body)["occurred_at"]).timestamp()
+                with receiver.lock:
+                    receiver.first.setdefault(webhook_id, (now, now - occurred))
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http_server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def since(self, started):
+        """Latencies (s) of the events first received after `started`, in arrival order."""
+        with self.lock:
+            return [latency for at, latency in sorted(self.first.values()) if at >= started]
+
+    def close(self):
+        self.server.shutdown()
+
+
+def webhooks_scenario(base_url, data, patch_script):
+    """patch_offer with an enabled endpoint in every organization it edits (each edit is one
+    delivery), paired with the same run with the endpoints disabled; then how fast the events
+    arrived and how long after their commit."""
+    receiver = Receiver()
+    endpoints = []
+    for token in data["tokens"]:
+        status, _, body, _ = http("POST", f"{base_url}/v1/webhook-endpoints", token,
+                                  {"url": receiver.url, "enabled_events": ["offer.*"]})
+        assert status == 201, body
+        endpoints.append((token, body["endpoint"]["id"]))
+
+    def switch(action):
+        for token, endpoint in endpoints:
+            status, _, body, _ = http("POST", f"{base_url}/v1/webhook-endpoints/{endpoint}/{action}", token)
+            assert status == 200, body
+
+    runs = []
+
+    def with_endpoints():
+        switch("enable")
+        started = time.time()
+        r = wrk(patch_script(), SERVER_PORT, threads=2, connections=2)
+        ended = time.time()
+        edits = r["requests"] - r["non2xx"]
+        deadline = ended + 120
+        while len(receiver.since(started)) < edits and time.time() < deadline:
+            time.sleep(0.05)
+        latencies = receiver.since(started)
+        with receiver.lock:
+            during = sum(1 for at, _ in receiver.first.values() if started <= at <= ended)
+        runs.append(dict(edits=edits, delivered=len(latencies), per_second=during / (ended - started),
+                         drained_s=time.time() - ended, latencies=latencies))
+        return r
+
+    def without_endpoints():
+        switch("disable")
+        return wrk(patch_script(), SERVER_PORT, threads=2, connections=2)
+
+    try:
+        paired = pairs(with_endpoints, without_endpoints)
+    finally:
+        switch("disable")
+        receiver.close()
+    latencies = sorted(l for run in runs for l in run["latencies"])
+    quantile = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
+    return dict(paired, delivered_per_second=statistics.median(r["per_second"] for r in runs),
+                lost=sum(r["edits"] - r["delivered"] for r in runs), drained_s=max(r["drained_s"] for r in runs),
+                first_attempt_p50_ms=quantile(0.50) * 1000, first_attempt_p99_ms=quantile(0.99) * 1000,
+                events=len(latencies))
+
+
 def bench_database(label, database_url, reset):
     reset()
     seeded = seed(database_url, *SMALL)
@@ -310,6 +410,7 @@ def bench_database(label, database_url, reset):
         stop(baseline)
         results["patch_offer"] = pairs(lambda: wrk(fresh(PATCH_OFFER), SERVER_PORT, threads=2, connections=2),
                                        lambda: dict(rps=storage_limit(database_url)["per_second"], p50_us=0, p99_us=0, non2xx=0))
+        results["webhooks"] = webhooks_scenario(base_url, data, lambda: fresh(PATCH_OFFER))
         baseline = start_baseline(body_file.name, env)
         results["mixed"] = pairs(lambda: wrk(fresh(MIXED), SERVER_PORT, threads=2, connections=2), lambda: wrk(get_lua, BASELINE_PORT))
         results["rss_mib"] = rss_kib(server.pid) / 1024
@@ -363,7 +464,7 @@ def wrk_rate(lua, rate):
 
 def verdicts(results):
     """Each target of the SQLite run, with whether it is met."""
-    g, l, p, h, gr = (results[k] for k in ("get_offer", "list_offers", "patch_offer", "get_offer_at_half_rate", "growth"))
+    g, l, p, h, gr, w = (results[k] for k in ("get_offer", "list_offers", "patch_offer", "get_offer_at_half_rate", "growth", "webhooks"))
     return [
         ("get_offer >= 40 % of bare actix", f"{g['ratio']*100:.0f} %", g["ratio"] >= 0.40),
         ("list_offers >= 20 % of bare actix", f"{l['ratio']*100:.0f} %", l["ratio"] >= 0.20),
@@ -371,6 +472,10 @@ def verdicts(results):
         ("read p99 < 2 ms at half the maximum rate", f"{h['p99_us']/1000:.2f} ms at {h['rps']:.0f}/s", h["p99_us"] < 2000),
         ("resident memory < 50 MB after the run", f"{results['rss_mib']:.1f} MiB", results["rss_mib"] * 1.048576 < 50),
         ("first 200 within 100 ms of start", f"{results['startup_ms']:.0f} ms", results["startup_ms"] < 100),
+        ("webhooks: commit to first attempt p50 < 50 ms, p99 < 1 s",
+         f"p50 {w['first_attempt_p50_ms']:.1f} ms, p99 {w['first_attempt_p99_ms']:.1f} ms",
+         w["first_attempt_p50_ms"] < 50 and w["first_attempt_p99_ms"] < 1000),
+        ("webhooks: patch_offer with an endpoint >= 80 % of without", f"{w['ratio']*100:.0f} %", w["ratio"] >= 0.80),
         ("p50 at 100x the data within 1.3x", f"get {gr['get_ratio']:.2f}x, list {gr['list_ratio']:.2f}x",
          gr["get_ratio"] <= 1.3 and gr["list_ratio"] <= 1.3),
     ]
@@ -402,11 +507,16 @@ def fmt(results, label):
     lines = [
         row("get_offer", g, "bare actix"), row("list_offers", l, "bare actix"),
         row("patch_offer", p, "storage limit"), row("mixed", m, "bare actix"),
+        row("webhooks", results["webhooks"], "patch_offer, endpoints disabled"),
     ]
+    w = results["webhooks"]
     extra = (f"- {label}: get_offer paced at half its maximum rate ({h['target_rps']:.0f}/s asked, {h['rps']:.0f}/s reached on "
              f"{h['connections']} connections): p50 {h['p50_us']/1000:.2f} ms, p99 {h['p99_us']/1000:.2f} ms.\n"
              f"- {label}: at {GROWTH}x the data ({results['seeded']['offers'] * GROWTH} offers), get_offer p50 is {gr['get_ratio']:.2f}x and "
              f"list_offers p50 {gr['list_ratio']:.2f}x the small data set's.\n"
+             f"- {label}: webhooks: {w['delivered_per_second']:.0f} events/s delivered while patch_offer ran; "
+             f"commit to first attempt p50 {w['first_attempt_p50_ms']:.1f} ms, p99 {w['first_attempt_p99_ms']:.1f} ms over "
+             f"{w['events']} events; {w['lost']} edits without a delivery; backlog drained {w['drained_s']:.1f} s after the load.\n"
              f"- {label}: resident memory after the run {results['rss_mib']:.1f} MiB; first 200 on /healthz {results['startup_ms']:.0f} ms after start "
              f"on an existing database.\n")
     return lines, extra
@@ -457,7 +567,9 @@ Baselines: *bare actix* is `bench/baseline`, an actix-web server with one worker
 same HS256 token and answers a static body of the size of a `get_offer` answer (the framework's
 limit here). *Storage limit* is `cosell-storage-limit`: single-row committed updates per second
 through the service's own connection settings. *mixed* is 80 % `get_offer`, 15 % `patch_offer`,
-5 % publish / cancel-publish, on two connections.
+5 % publish / cancel-publish, on two connections. *webhooks* is `patch_offer` while every
+organization it edits has an enabled endpoint on a receiver on loopback (a Python server on the
+load generator's core), against the same run with the endpoints disabled.
 
 Reproduce: `make bench` (BENCH_SECONDS, BENCH_PAIRS, BENCH_ORGS, BENCH_OFFERS, BENCH_GROWTH tune it;
 it runs PostgreSQL on the local server, or on BENCH_POSTGRES_URL; an empty BENCH_POSTGRES_URL skips it).
