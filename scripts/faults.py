@@ -35,7 +35,7 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVER = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "debug", "cosell")
 SECRET = "faults-secret-that-is-at-least-32-bytes-long"
-PASSWORD = "faults password 1"
+PASSWORD = "faults of the staple horse battery"
 failures = []
 
 
@@ -412,10 +412,11 @@ def webhooks(work):
     sep = "&" if "?" in url else "?"
     database = f"{url}{sep}options=-csearch_path%3D{schema}"
     log = open(os.path.join(work, "webhooks.log"), "w")
-    a = Server(database, 18386, log).start()
-    b = Server(database, 18387, log).start()
     receiver = Receiver()
+    a = b = None
     try:
+        a = Server(database, 18386, log).start()
+        b = Server(database, 18387, log).start()
         mpn, token = enrol(a.base)
         secret = webhook_endpoint(a.base, token, receiver.url)
         ids = offers(a.base, token, mpn, 4)
@@ -443,8 +444,9 @@ def webhooks(work):
         print(f"webhooks: done ({len(expected)} events from two processes, each delivered once and verified)")
     finally:
         receiver.close()
-        a.stop()
-        b.stop()
+        for server in (a, b):
+            if server:
+                server.stop()
         quiet = dict(os.environ, PGOPTIONS="--client-min-messages=warning")
         subprocess.run(["psql", url, "-qc", f"DROP SCHEMA {schema} CASCADE"], check=False, env=quiet)
 
@@ -452,8 +454,8 @@ def webhooks(work):
 def webhook_crash(work):
     database = f"sqlite://{work}/webhooks.db"
     log = open(os.path.join(work, "webhook_crash.log"), "w")
-    server = Server(database, 18388, log).start()
     receiver = Receiver(delay=0.05)
+    server = Server(database, 18388, log).start()
     try:
         mpn, token = enrol(server.base)
         webhook_endpoint(server.base, token, receiver.url)

@@ -74,9 +74,9 @@ mpn=$(( (RANDOM % 9000 + 1000) * 1000 + RANDOM % 1000 ))
 email="fuzz-$mpn@contoso.example"
 curl -sf -X POST "$base/v1/accounts" -H 'Content-Type: application/json' -d "{
   \"organization\": {\"name\": \"Fuzz\", \"mpn_id\": \"$mpn\", \"country\": \"US\"},
-  \"owner\": {\"email\": \"$email\", \"display_name\": \"Fuzz Owner\", \"password\": \"fuzzing password 1\"}}" >/dev/null
+  \"owner\": {\"email\": \"$email\", \"display_name\": \"Fuzz Owner\", \"password\": \"fuzzing the staple horse battery\"}}" >/dev/null
 token=$(curl -sf -X POST "$base/v1/auth/token" -H 'Content-Type: application/json' \
-  -d "{\"email\": \"$email\", \"password\": \"fuzzing password 1\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  -d "{\"email\": \"$email\", \"password\": \"fuzzing the staple horse battery\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
 status=0
 .venv/bin/schemathesis run "$base/openapi.json" \

@@ -34,6 +34,12 @@ fn v1_routes(cfg: &mut ServiceConfig) {
         .service(organizations::handlers::get_organization)
         .service(organizations::handlers::update_organization)
         .service(
+            scope::scope("/organizations")
+                .service(organizations::handlers::list_organizations)
+                .service(organizations::handlers::get_organization_by_id)
+                .service(organizations::handlers::verify_organization_mpn),
+        )
+        .service(
             scope::scope("/users")
                 .service(users::handlers::get_current_user)
                 .service(users::handlers::list_users)

@@ -64,20 +64,46 @@ pub fn publisher_id(value: &str) -> Result<(), ValidationError> {
     }
 }
 
-/// An absolute `https` URL with a host, no credentials, at most 2,048 characters.
-pub fn https_url(value: &str) -> Result<(), ValidationError> {
-    let ok = value.len() <= 2048
-        && url::Url::parse(value).is_ok_and(|u| {
-            u.scheme() == "https"
-                && u.host_str().is_some_and(|h| !h.is_empty())
-                && u.username().is_empty()
-                && u.password().is_none()
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(error("invalid_url", "must be an absolute https:// URL"))
+/// An absolute URL of `schemes` that WHATWG and RFC 3986 readers parse alike, or why not.
+/// Where the two disagree is refused outright: white space, control characters and backslashes
+/// anywhere (`https://appsource.microsoft.com\@evil.example/` has host `appsource…` for one and
+/// `evil.example` for the other), a scheme without `//` (`https:host`), user info, and
+/// percent-encoded bytes in the host (`%2e`).
+pub fn unambiguous_url(raw: &str, schemes: &[&str]) -> Result<url::Url, &'static str> {
+    if raw.len() > 2048 {
+        return Err("must be at most 2048 characters");
     }
+    if raw
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '\\' || is_invisible(c))
+    {
+        return Err("must not contain white space, control characters or backslashes");
+    }
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        return Err("must be an absolute URL that starts with its scheme and `//`");
+    };
+    if !schemes.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
+        return Err("must use an allowed scheme");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err("must not carry user info");
+    }
+    if authority.contains('%') {
+        return Err("must not percent-encode its host");
+    }
+    let url = url::Url::parse(raw).map_err(|_| "must be an absolute URL")?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("must name a host");
+    }
+    Ok(url)
+}
+
+/// An absolute `https://` URL, read alike by every parser ([`unambiguous_url`]).
+pub fn https_url(value: &str) -> Result<(), ValidationError> {
+    unambiguous_url(value, &["https"]).map(|_| ()).map_err(|reason| {
+        ValidationError::new("invalid_url").with_message(format!("{reason}; an absolute https:// URL").into())
+    })
 }
 
 /// Text a person typed: no control characters, and not only white space.
@@ -153,14 +179,78 @@ pub fn contact_countries(values: &[String]) -> Result<(), ValidationError> {
     }
 }
 
-/// Lower-cases and trims an e-mail address, the form in which it is stored and compared.
+/// An e-mail address as it is stored and compared: trimmed, lower-cased, and its domain mapped
+/// with IDNA (UTS 46) to its ASCII form, so `casey@ＥＭ.example` is `casey@em.example` and a
+/// look-alike domain shows as the `xn--` name it is.
 pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    let email = email.trim().to_lowercase();
+    match email.rsplit_once('@') {
+        Some((local, domain)) => match idna::domain_to_ascii(domain) {
+            Ok(ascii) if !ascii.is_empty() => format!("{local}@{ascii}"),
+            _ => email,
+        },
+        None => email,
+    }
+}
+
+/// Default-ignorable code points (invisible: U+200B zero width space, U+00AD soft hyphen, the
+/// variation selectors, …) and bidirectional controls (which reorder what is shown), from
+/// Unicode's DerivedCoreProperties and UAX #9.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
+        | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8 | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
+        | 0xE0000..=0xE0FFF)
+}
+
+/// Text with nothing invisible in it (e-mail addresses).
+pub fn visible(value: &str) -> Result<(), ValidationError> {
+    if value.chars().any(is_invisible) {
+        return Err(error(
+            "invalid_characters",
+            "must not contain invisible or bidirectional control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// An e-mail address as people type it: white space around it aside, an address (its domain
+/// read with IDNA), with nothing invisible in it.
+pub fn email_address(value: &str) -> Result<(), ValidationError> {
+    visible(value)?;
+    if validator::ValidateEmail::validate_email(&normalize_email(value)) {
+        Ok(())
+    } else {
+        Err(error("invalid_email", "must be an e-mail address"))
+    }
+}
+
+/// A person's or an organization's name: one line, nothing invisible.
+pub fn name(value: &str) -> Result<(), ValidationError> {
+    single_line(value)?;
+    visible(value)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_compare_after_uts46_and_names_show_everything() {
+        assert_eq!(normalize_email(" Casey@ＥＭ.Example "), "casey@em.example");
+        assert_eq!(normalize_email("casey@em.example"), "casey@em.example");
+        // A Cyrillic `е` is another domain, and is kept in the form that says so.
+        let lookalike = normalize_email("casey@\u{435}m.example");
+        assert!(
+            lookalike.starts_with("casey@xn--") && lookalike.ends_with(".example"),
+            "{lookalike}"
+        );
+        assert!(visible("casey@em.example\u{200B}").is_err());
+        assert!(name("Ada\u{202E}ecalevol").is_err());
+        assert!(name("Ada Lovelace").is_ok());
+        assert!(name("Zoë O'Brien-Ng").is_ok());
+    }
 
     #[test]
     fn the_country_list_is_sorted_and_complete() {

@@ -8,7 +8,7 @@ use crate::users::dto::UserView;
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganization {
-    #[validate(length(min = 1, max = 200), custom(function = "crate::validate::single_line"))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::validate::name"))]
     #[schema(example = "Contoso Ltd")]
     pub name: String,
     /// 6–10 digits, unique.
@@ -24,13 +24,10 @@ pub struct NewOrganization {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOwner {
-    #[validate(
-        email(code = "invalid_email", message = "must be an e-mail address"),
-        length(max = 254)
-    )]
+    #[validate(custom(function = "crate::validate::email_address"), length(max = 254))]
     #[schema(example = "ada@contoso.example")]
     pub email: String,
-    #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
+    #[validate(length(min = 1, max = 100), custom(function = "crate::validate::name"))]
     #[schema(example = "Ada Lovelace")]
     pub display_name: String,
     /// 10–128 characters.

@@ -34,7 +34,13 @@ use crate::users::{repo as users, service as user_service};
 #[post("/accounts")]
 pub async fn create_account(state: web::Data<AppState>, body: Body<CreateAccount>) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
-    let password_hash = passwords::hash_blocking(input.owner.password.clone()).await?;
+    let owner = &input.owner;
+    passwords::require_strong(
+        &owner.password,
+        "#/owner/password",
+        &[&owner.email, &owner.display_name],
+    )?;
+    let password_hash = passwords::hash_blocking(owner.password.clone()).await?;
     let (organization, user) = db::write(&state.pool, move |conn| service::enrol(conn, &input, &password_hash)).await?;
     let account = Account {
         organization: OrganizationView::from(organization),
@@ -105,6 +111,10 @@ pub async fn accept_invitation(
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let token_hash = sha256_hex(&input.token);
+    // The invitee's own e-mail and name do not make a password.
+    let lookup = token_hash.clone();
+    let invitee = db::read(&state.pool, move |conn| user_service::invitee(conn, &lookup)).await?;
+    passwords::require_strong(&input.password, "#/password", &[&invitee.email, &invitee.display_name])?;
     let password_hash = passwords::hash_blocking(input.password).await?;
     let user = db::write(&state.pool, move |conn| {
         user_service::accept_invitation(conn, &token_hash, &password_hash)

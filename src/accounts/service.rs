@@ -24,6 +24,7 @@ pub fn enrol(conn: &mut DbConn, input: &CreateAccount, password_hash: &str) -> R
         created_at: now,
         updated_at: now,
         version: 1,
+        mpn_verified_at: None,
     };
     organizations::insert(conn, &organization)?;
     let email = crate::validate::normalize_email(&input.owner.email);

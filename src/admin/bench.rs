@@ -143,6 +143,7 @@ fn seed_organization(
         created_at: now,
         updated_at: now,
         version: 1,
+        mpn_verified_at: Some(now),
     };
     crate::organizations::repo::insert(conn, &organization)?;
     let org = organization.id;

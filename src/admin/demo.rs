@@ -319,6 +319,12 @@ where
         solution(5, "Contoso Legacy Reports", "not_co_sell_ready"),
         solution(6, "Contoso Shelf Vision", "bizapps_co_sell_incentivized"),
     ];
+    // Support verifies the demo partner's MPN ID, so its legacy solutions can be imported.
+    let organization = client
+        .call(Method::GET, "/v1/organization", Some(&tokens.owner), None)
+        .await?;
+    let verify = format!("/v1/organizations/{}/verify-mpn", id(&organization));
+    client.call(Method::POST, &verify, Some(&tokens.support), None).await?;
     client
         .post("/v1/solutions/import", &tokens.support, json!({"solutions": legacy}))
         .await?;

@@ -36,6 +36,7 @@ pub fn create_staff(
             passwords::MAX_LEN
         ));
     }
+    passwords::check_strength(password, &[&email, name]).map_err(|e| format!("the password {e}"))?;
     let hash = passwords::hash(password).map_err(|e| e.to_string())?;
     let user = NewUser::active(None, &email, name, role, &hash);
     db::write_tx(conn, |conn| crate::users::service::create(conn, &user, None)).map_err(|e| match e.code {

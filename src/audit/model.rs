@@ -24,6 +24,7 @@ string_enum! {
     pub enum AuditAction {
         OrganizationCreated => "organization.created",
         OrganizationUpdated => "organization.updated",
+        OrganizationMpnVerified => "organization.mpn_verified",
         UserCreated => "user.created",
         UserInvited => "user.invited",
         UserActivated => "user.activated",

@@ -4,10 +4,47 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use std::sync::LazyLock;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode, FieldIssue, IssueCode};
 
 pub const MIN_LEN: usize = 10;
 pub const MAX_LEN: usize = 128;
+
+/// Whether a new password is hard enough to guess: zxcvbn's estimate must reach score 2 (about
+/// 10^8 guesses, "somewhat guessable"), told the user's e-mail and name so that neither, nor a
+/// variant of them, passes. Common passwords, one character repeated, keyboard walks and dates
+/// score lower. The reason is zxcvbn's own warning when it gives one.
+pub fn check_strength(password: &str, user_inputs: &[&str]) -> Result<(), String> {
+    let mut inputs: Vec<&str> = Vec::new();
+    for input in user_inputs {
+        inputs.push(input);
+        // The parts of an e-mail address are guessable on their own.
+        inputs.extend(
+            input
+                .split(['@', '.', ' ', '-', '_', '+'])
+                .filter(|part| part.len() >= 3),
+        );
+    }
+    let estimate = zxcvbn::zxcvbn(password, &inputs);
+    if u8::from(estimate.score()) >= 2 {
+        return Ok(());
+    }
+    let warning = estimate.feedback().and_then(|f| f.warning()).map(|w| w.to_string());
+    Err(match warning {
+        Some(warning) => format!("is too easy to guess: {}", warning.trim_end_matches('.')),
+        None => "is too easy to guess".to_owned(),
+    })
+}
+
+/// [`check_strength`] as the 422 `weak_password` of the member at `pointer`.
+pub fn require_strong(password: &str, pointer: &str, user_inputs: &[&str]) -> Result<(), ApiError> {
+    check_strength(password, user_inputs).map_err(|message| {
+        ApiError::new(
+            ErrorCode::WeakPassword,
+            "The password is too easy to guess; choose a longer or less common one.",
+        )
+        .with_errors(vec![FieldIssue::new(pointer, IssueCode::WeakPassword, message)])
+    })
+}
 
 pub fn hash(password: &str) -> Result<String, ApiError> {
     let salt = SaltString::generate(&mut OsRng);
@@ -54,5 +91,37 @@ mod tests {
         assert!(super::verify("correct horse battery", Some(&h)));
         assert!(!super::verify("wrong horse battery", Some(&h)));
         assert!(!super::verify("correct horse battery", None));
+    }
+}
+
+#[cfg(test)]
+mod strength_tests {
+    use super::check_strength;
+
+    #[test]
+    fn guessable_passwords_are_weak() {
+        let email = "casey.jones@contoso.example";
+        for weak in [
+            "          ",
+            "aaaaaaaaaa",
+            "password12",
+            "1234567890",
+            "qwertyuiop",
+            "casey.jones@contoso.example",
+            "caseyjones1",
+            "contoso2026",
+        ] {
+            assert!(
+                check_strength(weak, &[email, "Casey Jones"]).is_err(),
+                "{weak:?} passed"
+            );
+        }
+        for strong in [
+            "correct horse battery staple",
+            "another password!",
+            "Tr4vel-by-n1ght-tr@in",
+        ] {
+            assert_eq!(check_strength(strong, &[email, "Casey Jones"]), Ok(()), "{strong:?}");
+        }
     }
 }

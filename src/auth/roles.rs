@@ -40,6 +40,8 @@ pub enum Capability {
     CertifySubmissions,
     ReadAuditLog,
     ManageWebhooks,
+    ReadAllOrganizations,
+    VerifyMpnIds,
 }
 
 impl Capability {
@@ -55,6 +57,8 @@ impl Capability {
             ImportSolutions | HandleTickets => role == Support,
             CertifySubmissions => role == Reviewer,
             ReadAuditLog => role != Developer,
+            ReadAllOrganizations => role.is_staff(),
+            VerifyMpnIds => role == Support,
         }
     }
 }
@@ -82,6 +86,8 @@ mod tests {
             (CertifySubmissions, [false, false, false, false, true]),
             (ReadAuditLog, [true, true, false, true, true]),
             (ManageWebhooks, [true, true, false, false, false]),
+            (ReadAllOrganizations, [false, false, false, true, true]),
+            (VerifyMpnIds, [false, false, false, true, false]),
         ];
         for (capability, expected) in table {
             for (role, allowed) in Role::ALL.iter().zip(expected) {

@@ -9,6 +9,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        mpn_verified_at -> Nullable<Timestamp>,
     }
 }
 

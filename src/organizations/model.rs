@@ -14,6 +14,8 @@ pub struct Organization {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    /// When support verified that the MPN ID is really this partner's.
+    pub mpn_verified_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -21,4 +23,5 @@ pub struct Organization {
 pub struct OrganizationChanges {
     pub name: Option<String>,
     pub country: Option<String>,
+    pub mpn_verified_at: Option<Option<NaiveDateTime>>,
 }

@@ -5,6 +5,7 @@ use crate::db::schema::organizations;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::OrganizationId;
+use crate::page::PageRequest;
 
 pub fn find(conn: &mut DbConn, id: &OrganizationId) -> Result<Option<Organization>, ApiError> {
     Ok(organizations::table
@@ -20,6 +21,29 @@ pub fn find_by_mpn_id(conn: &mut DbConn, mpn_id: &str) -> Result<Option<Organiza
         .select(Organization::as_select())
         .first(conn)
         .optional()?)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub mpn_id: Option<String>,
+    pub verified: Option<bool>,
+}
+
+/// Organizations newest first, a page at a time.
+pub fn list(conn: &mut DbConn, filter: &Filter, page: &PageRequest) -> Result<Vec<Organization>, ApiError> {
+    let mut query = organizations::table.select(Organization::as_select()).into_boxed();
+    if let Some(mpn_id) = &filter.mpn_id {
+        query = query.filter(organizations::mpn_id.eq(mpn_id.clone()));
+    }
+    match filter.verified {
+        Some(true) => query = query.filter(organizations::mpn_verified_at.is_not_null()),
+        Some(false) => query = query.filter(organizations::mpn_verified_at.is_null()),
+        None => {}
+    }
+    if let Some(before) = &page.cursor {
+        query = query.filter(organizations::id.lt(before.clone()));
+    }
+    Ok(query.order(organizations::id.desc()).limit(page.fetch()).load(conn)?)
 }
 
 pub fn insert(conn: &mut DbConn, organization: &Organization) -> Result<(), ApiError> {

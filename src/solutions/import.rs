@@ -65,7 +65,7 @@ enum Stored {
 /// solutions already in this import.
 struct Import<'a> {
     actor: Option<&'a Actor>,
-    organizations: HashMap<String, Option<OrganizationId>>,
+    organizations: HashMap<String, Option<(OrganizationId, bool)>>,
     seen: HashSet<String>,
 }
 
@@ -91,13 +91,20 @@ impl Import<'_> {
                 "appears more than once in this import",
             );
         }
-        let Some(organization_id) = self.organization(conn, &input.mpn_id)? else {
+        let Some((organization_id, verified)) = self.organization(conn, &input.mpn_id)? else {
             return rejected(
                 "mpn_id",
                 IssueCode::UnknownMpnId,
                 "no enrolled organization has this MPN ID",
             );
         };
+        if !verified {
+            return rejected(
+                "mpn_id",
+                IssueCode::OrganizationNotVerified,
+                "the organization enrolled with this MPN ID is not verified yet (POST /v1/organizations/{id}/verify-mpn)",
+            );
+        }
         let data = legacy_data(&input);
         let stored = match repo::find_by_ocp_id(conn, &input.ocp_solution_id)? {
             Some(existing) if existing.organization_id != organization_id => {
@@ -135,12 +142,12 @@ impl Import<'_> {
         Ok(Ok(stored))
     }
 
-    /// The organization enrolled with `mpn_id`, if any.
-    fn organization(&mut self, conn: &mut DbConn, mpn_id: &str) -> Result<Option<OrganizationId>, ApiError> {
+    /// The organization enrolled with `mpn_id`, if any, and whether support verified it.
+    fn organization(&mut self, conn: &mut DbConn, mpn_id: &str) -> Result<Option<(OrganizationId, bool)>, ApiError> {
         if let Some(found) = self.organizations.get(mpn_id) {
             return Ok(*found);
         }
-        let found = organizations::find_by_mpn_id(conn, mpn_id)?.map(|o| o.id);
+        let found = organizations::find_by_mpn_id(conn, mpn_id)?.map(|o| (o.id, o.mpn_verified_at.is_some()));
         self.organizations.insert(mpn_id.to_owned(), found);
         Ok(found)
     }

@@ -49,12 +49,9 @@ impl From<User> for UserView {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "grace@contoso.example", "display_name": "Grace Hopper", "role": "developer"}))]
 pub struct InviteUser {
-    #[validate(
-        email(code = "invalid_email", message = "must be an e-mail address"),
-        length(max = 254)
-    )]
+    #[validate(custom(function = "crate::validate::email_address"), length(max = 254))]
     pub email: String,
-    #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
+    #[validate(length(min = 1, max = 100), custom(function = "crate::validate::name"))]
     pub display_name: String,
     /// `owner`, `manager` or `developer`; only owners may invite owners.
     pub role: Role,
@@ -77,7 +74,7 @@ pub struct Invitation {
 pub struct UpdateUser {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false)]
-    #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
+    #[validate(length(min = 1, max = 100), custom(function = "crate::validate::name"))]
     pub display_name: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false)]

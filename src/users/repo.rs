@@ -76,11 +76,13 @@ pub fn delete(conn: &mut DbConn, id: &UserId, expected_version: i64) -> Result<u
     Ok(diesel::delete(users::table.find(id).filter(users::version.eq(expected_version))).execute(conn)?)
 }
 
+/// Owners who can log in: active, with a password.
 pub fn count_active_owners(conn: &mut DbConn, organization_id: &OrganizationId) -> Result<i64, ApiError> {
     Ok(users::table
         .filter(users::organization_id.eq(organization_id))
         .filter(users::role.eq(Role::Owner))
         .filter(users::status.eq(UserStatus::Active))
+        .filter(users::password_hash.is_not_null())
         .count()
         .get_result(conn)?)
 }

@@ -82,8 +82,9 @@ pub fn invite(conn: &mut DbConn, caller: &Caller, input: &InviteUser) -> Result<
     Ok((user, token))
 }
 
-/// Sets the invited user's password with the one-time token's hash; the user becomes active.
-pub fn accept_invitation(conn: &mut DbConn, token_hash: &str, password_hash: &str) -> Result<User, ApiError> {
+/// The user the invitation with the one-time token's hash `token_hash` is for, while it is
+/// valid.
+pub fn invitee(conn: &mut DbConn, token_hash: &str) -> Result<User, ApiError> {
     let invalid = || {
         ApiError::invalid_field(
             "#/token",
@@ -96,6 +97,12 @@ pub fn accept_invitation(conn: &mut DbConn, token_hash: &str, password_hash: &st
     if expired || user.status != UserStatus::Invited {
         return Err(invalid());
     }
+    Ok(user)
+}
+
+/// Sets the invited user's password with the one-time token's hash; the user becomes active.
+pub fn accept_invitation(conn: &mut DbConn, token_hash: &str, password_hash: &str) -> Result<User, ApiError> {
+    let user = invitee(conn, token_hash)?;
     let changes = UserChanges {
         status: Some(UserStatus::Active),
         password_hash: Some(Some(password_hash.to_owned())),
@@ -140,7 +147,13 @@ pub fn update(
     }
     let user = visible(conn, caller, id)?;
     let new_role = input.role.filter(|r| *r != user.role);
-    let new_status = input.status.filter(|s| *s != user.status);
+    // Only accepting the invitation makes a user active: enabling a disabled user who never
+    // set a password gives it back its invitation, not an account nobody can log in to.
+    let enabled_as = |status: UserStatus| match (status, &user.password_hash) {
+        (UserStatus::Active, None) if user.status == UserStatus::Disabled => UserStatus::Invited,
+        _ => status,
+    };
+    let new_status = input.status.map(enabled_as).filter(|s| *s != user.status);
     if input.role.is_some() || input.status.is_some() {
         check_may_manage(caller, user.role, input.role)?;
     } else if caller.id != user.id {

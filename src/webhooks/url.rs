@@ -14,34 +14,18 @@ pub struct UrlPolicy {
     pub allow_private: bool,
 }
 
-pub const MAX_URL_LEN: usize = 2048;
-
 /// The URL as it is stored (the parser's serialization), or why it is refused.
 pub fn check(raw: &str, policy: UrlPolicy) -> Result<String, &'static str> {
-    if raw.len() > MAX_URL_LEN {
-        return Err("must be at most 2048 characters");
-    }
-    if raw.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') {
-        return Err("must not contain white space, control characters or backslashes");
-    }
-    let lower = raw.to_ascii_lowercase();
-    let scheme_ok = lower.starts_with("https://") || (policy.allow_http && lower.starts_with("http://"));
-    if !scheme_ok {
-        return Err(if policy.allow_http {
-            "must be an absolute https:// or http:// URL"
-        } else {
-            "must be an absolute https:// URL"
-        });
-    }
-    let authority = raw.split_once("://").map(|(_, rest)| rest).unwrap_or_default();
-    let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.contains('@') {
-        return Err("must not carry user info");
-    }
-    if authority.contains('%') {
-        return Err("must not percent-encode its host");
-    }
-    let url = url::Url::parse(raw).map_err(|_| "must be an absolute URL")?;
+    let schemes: &[&str] = if policy.allow_http {
+        &["https", "http"]
+    } else {
+        &["https"]
+    };
+    let url = crate::validate::unambiguous_url(raw, schemes).map_err(|reason| match reason {
+        "must use an allowed scheme" if policy.allow_http => "must be an absolute https:// or http:// URL",
+        "must use an allowed scheme" => "must be an absolute https:// URL",
+        other => other,
+    })?;
     if url.fragment().is_some() {
         return Err("must not have a fragment");
     }

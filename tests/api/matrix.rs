@@ -5,6 +5,7 @@
 //! where an answer is about the caller's own organization and staff have none), 401 without a token.
 
 use actix_web::http::{Method, StatusCode};
+use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -20,6 +21,7 @@ const PARTNERS: &[&str] = &["owner", "manager", "developer"];
 const OWNER_MANAGER: &[&str] = &["owner", "manager"];
 const AUDIT: &[&str] = &["owner", "manager", "support", "reviewer"];
 const SUPPORT: &[&str] = &["support"];
+const STAFF: &[&str] = &["support", "reviewer"];
 const REVIEWER: &[&str] = &["reviewer"];
 const COMMENTERS: &[&str] = &["owner", "manager", "developer", "support"];
 
@@ -63,6 +65,8 @@ fn allowed(operation_id: &str) -> &'static [&'static str] {
         | "list_webhook_deliveries"
         | "get_webhook_delivery"
         | "retry_webhook_delivery" => OWNER_MANAGER,
+        "list_organizations" | "get_organization_by_id" => STAFF,
+        "verify_organization_mpn" => SUPPORT,
         "import_solutions" | "assign_support_ticket" | "request_support_ticket_info" | "resolve_support_ticket" => {
             SUPPORT
         }
@@ -226,10 +230,26 @@ async fn prepare(app: &TestApp, w: &World, operation_id: &str) -> (String, Optio
             format!("/v1/submissions/{}/certify", offer_in("certification").await.1),
             Some(json!({"result": "passed"})),
         ),
-        "import_solutions" => (
-            "/v1/solutions/import".into(),
-            Some(json!({"solutions": [crate::solutions::legacy(&w.org.mpn_id, &format!("OCP-{}", unique()))]})),
-        ),
+        "list_organizations" => ("/v1/organizations".into(), None),
+        "get_organization_by_id" => (format!("/v1/organizations/{}", w.org.id), None),
+        "verify_organization_mpn" => {
+            // Unverified again, so that the one who may verify can.
+            let mut conn = app.pool.get().unwrap();
+            diesel::sql_query(format!(
+                "UPDATE organizations SET mpn_verified_at = NULL WHERE id = '{}'",
+                w.org.id
+            ))
+            .execute(&mut conn)
+            .unwrap();
+            (format!("/v1/organizations/{}/verify-mpn", w.org.id), None)
+        }
+        "import_solutions" => {
+            crate::solutions::verified(app, &w.org, &support).await;
+            (
+                "/v1/solutions/import".into(),
+                Some(json!({"solutions": [crate::solutions::legacy(&w.org.mpn_id, &format!("OCP-{}", unique()))]})),
+            )
+        }
         "list_solutions" => ("/v1/solutions".into(), None),
         "get_solution" => (format!("/v1/solutions/{}", solution().await), None),
         "merge_solution" => (

@@ -1242,6 +1242,7 @@ async fn an_inherited_status_gives_way_to_a_better_one_earned(app: TestApp) {
     let reviewer = app.staff(Role::Reviewer).await;
     let mut legacy = crate::solutions::legacy(&org.mpn_id, "OCP-NOT-READY");
     legacy["co_sell_status"] = json!("not_co_sell_ready");
+    crate::solutions::verified(&app, &org, &support).await;
     app.post("/v1/solutions/import")
         .bearer(&support.token)
         .json(&json!({"solutions": [legacy]}))

@@ -16,6 +16,7 @@ on_both!(
     discard_needs_confirmation_and_can_be_undone,
     a_solution_is_migrated_or_merged_once_under_concurrency,
     another_organizations_solutions_are_invisible,
+    imports_wait_for_support_to_verify_the_mpn_id,
 );
 
 pub fn legacy(mpn_id: &str, ocp_id: &str) -> Value {
@@ -37,8 +38,24 @@ pub fn legacy(mpn_id: &str, ocp_id: &str) -> Value {
     })
 }
 
-/// Imports one solution for `org` and returns its id.
+/// Support verifies `org`'s MPN ID, which imports wait for (a second time is refused, and
+/// changes nothing).
+pub async fn verified(app: &TestApp, org: &Org, support: &Member) {
+    let res = app
+        .post(&format!("/v1/organizations/{}/verify-mpn", org.id))
+        .bearer(&support.token)
+        .send()
+        .await;
+    assert!(
+        res.status == StatusCode::OK || res.body["code"] == "invalid_state_transition",
+        "{}",
+        res.body
+    );
+}
+
+/// Imports one solution for `org` (verifying it first) and returns its id.
 pub async fn solution(app: &TestApp, org: &Org, support: &Member) -> String {
+    verified(app, org, support).await;
     let ocp = format!("OCP-{}", uuid::Uuid::now_v7().simple());
     let res = app
         .post("/v1/solutions/import")
@@ -69,6 +86,7 @@ async fn import_is_an_idempotent_upsert_that_rejects_bad_entries_alone(app: Test
     let mut typo = legacy(&org.mpn_id, "OCP-5");
     typo["solution_typ"] = json!("device");
     let body = json!({"solutions": [good, huge, script, orphan, typo]});
+    verified(&app, &org, &support).await;
     let res = app
         .post("/v1/solutions/import")
         .bearer(&support.token)
@@ -458,6 +476,12 @@ async fn merge_targets_are_checked(app: TestApp) {
         "https://evil.example/appsource.microsoft.com",
         "https://appsource.microsoft.com.evil.example/x",
         "javascript:alert(1)",
+        // Read as appsource by WHATWG parsers and as evil.example by RFC 3986 ones.
+        "https://appsource.microsoft.com\\@evil.example/",
+        "https:appsource.microsoft.com/x",
+        "https://appsource%2emicrosoft.com/x",
+        " https://appsource.microsoft.com/x",
+        "https://appsource.microsoft.com/x\n",
     ] {
         let res = send(json!({"listing_url": url})).await;
         assert_eq!(
@@ -692,4 +716,95 @@ async fn the_demo_data_set_walks_every_path() {
     let again = cosell::admin::demo::seed(state).await;
     assert!(again.is_err(), "seeding twice is refused");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+async fn imports_wait_for_support_to_verify_the_mpn_id(app: TestApp) {
+    let org = app.enrol().await;
+    let squatter_target = app.enrol().await;
+    let support = app.staff(Role::Support).await;
+    let reviewer = app.staff(Role::Reviewer).await;
+    let import = |ocp: &str| {
+        app.post("/v1/solutions/import")
+            .bearer(&support.token)
+            .json(&json!({"solutions": [legacy(&org.mpn_id, ocp)]}))
+            .send()
+    };
+    let early = import("OCP-EARLY").await;
+    assert_eq!(early.status, StatusCode::OK, "{}", early.body);
+    assert_eq!(early.body["created"], 0);
+    assert_eq!(
+        early.body["rejected"][0]["errors"][0]["pointer"],
+        "#/solutions/0/mpn_id"
+    );
+    assert_eq!(
+        early.body["rejected"][0]["errors"][0]["code"],
+        "organization_not_verified"
+    );
+
+    // Staff find it among the unverified; partners list no organizations.
+    let unverified = app
+        .get(&format!("/v1/organizations?verified=false&mpn_id={}", org.mpn_id))
+        .bearer(&reviewer.token)
+        .send()
+        .await;
+    assert_eq!(unverified.status, StatusCode::OK, "{}", unverified.body);
+    assert_eq!(unverified.body["items"][0]["id"], org.id.as_str());
+    assert_eq!(unverified.body["items"][0]["mpn_verified_at"], Value::Null);
+    app.get("/v1/organizations")
+        .bearer(&org.owner.token)
+        .send()
+        .await
+        .problem(StatusCode::FORBIDDEN, "forbidden");
+
+    // Only support verifies; a partner gets 403 for its own organization and 404 for another.
+    let verify = format!("/v1/organizations/{}/verify-mpn", org.id);
+    for token in [&org.owner.token, &reviewer.token] {
+        app.post(&verify)
+            .bearer(token)
+            .send()
+            .await
+            .problem(StatusCode::FORBIDDEN, "forbidden");
+    }
+    app.post(&verify)
+        .bearer(&squatter_target.owner.token)
+        .send()
+        .await
+        .problem(StatusCode::NOT_FOUND, "not_found");
+    let done = app.post(&verify).bearer(&support.token).send().await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body["mpn_verified_at"].is_string(), "{}", done.body);
+    app.post(&verify)
+        .bearer(&support.token)
+        .send()
+        .await
+        .problem(StatusCode::CONFLICT, "invalid_state_transition");
+
+    let later = import("OCP-LATER").await;
+    assert_eq!(later.body["created"], 1, "{}", later.body);
+    let read = app
+        .get(&format!("/v1/organizations/{}", org.id))
+        .bearer(&reviewer.token)
+        .send()
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    assert_eq!(read.body["mpn_verified_at"], done.body["mpn_verified_at"]);
+    let own = app.get("/v1/organization").bearer(&org.owner.token).send().await;
+    assert_eq!(own.body["mpn_verified_at"], done.body["mpn_verified_at"]);
+    let verified_only = app
+        .get("/v1/organizations?verified=true&limit=100")
+        .bearer(&support.token)
+        .send()
+        .await;
+    let ids: Vec<&str> = verified_only.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&org.id.as_str()) && !ids.contains(&squatter_target.id.as_str()),
+        "{ids:?}"
+    );
+    let events = crate::events::feed(&app, &org).await;
+    assert!(events.iter().any(|e| e["type"] == "organization.mpn_verified"));
 }

@@ -1,0 +1,1 @@
+ALTER TABLE organizations ADD COLUMN mpn_verified_at TIMESTAMP;
