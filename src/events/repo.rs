@@ -42,6 +42,17 @@ pub fn find(conn: &mut DbConn, id: &EventId) -> Result<Option<Event>, ApiError> 
         .optional()?)
 }
 
+/// The events of `ids` that still exist (in no particular order).
+pub fn find_many(conn: &mut DbConn, ids: &[EventId]) -> Result<Vec<Event>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(events::table
+        .filter(events::id.eq_any(ids))
+        .select(Event::as_select())
+        .load(conn)?)
+}
+
 /// Events of `organization_id` after `after`, oldest first, of `types` (all when empty).
 pub fn list(
     conn: &mut DbConn,

@@ -13,7 +13,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::model::{Attempt, Delivery, DeliveryChanges, DeliveryStatus, DisabledReason, Endpoint, KEPT_BODY_BYTES};
 use super::repo;
@@ -22,6 +22,8 @@ use crate::config::WebhookSettings;
 use crate::db::{self, DbConn, DbPool};
 use crate::error::ApiError;
 use crate::events::dto::EventView;
+use crate::events::model::Event;
+use crate::ids::{EventId, WebhookDeliveryId, WebhookEndpointId};
 use crate::time::{self, Timestamp};
 
 /// How often due deliveries are looked for when nothing wakes the dispatcher.
@@ -30,6 +32,8 @@ const POLL: Duration = Duration::from_secs(1);
 const ENDPOINTS_AT_ONCE: i64 = 32;
 /// Deliveries read at once for one endpoint.
 const BATCH: i64 = 20;
+/// How long the recorder gathers attempts into one commit.
+const GATHER: Duration = Duration::from_millis(2);
 /// An endpoint failing without a success for this long is disabled.
 const FAILING_DAYS: i64 = 5;
 
@@ -76,6 +80,15 @@ struct Shared {
     owner: String,
     busy: Mutex<HashSet<crate::ids::WebhookEndpointId>>,
     running: Arc<AtomicBool>,
+    /// Where endpoints' workers hand their attempts to be recorded.
+    recorder: mpsc::UnboundedSender<Recording>,
+}
+
+/// One endpoint's batch of attempts to record, and where to say whether it is still enabled.
+struct Recording {
+    endpoint: WebhookEndpointId,
+    attempts: Vec<(WebhookDeliveryId, Attempt)>,
+    done: oneshot::Sender<Result<bool, String>>,
 }
 
 impl Dispatcher {
@@ -85,7 +98,9 @@ impl Dispatcher {
             allow_http: settings.allow_http,
             allow_private: settings.allow_private,
         };
+        let (recorder, recordings) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
+            recorder,
             client: client(&settings, policy).map_err(|e| format!("cannot build the webhook client: {e}"))?,
             owner: format!("{}:{}", std::process::id(), uuid::Uuid::now_v7().simple()),
             busy: Mutex::new(HashSet::new()),
@@ -99,7 +114,10 @@ impl Dispatcher {
             .spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
                 match runtime {
-                    Ok(runtime) => runtime.block_on(run(shared)),
+                    Ok(runtime) => runtime.block_on(async move {
+                        tokio::spawn(record_groups(shared.clone(), recordings));
+                        run(shared).await
+                    }),
                     Err(e) => tracing::error!(error = %e, "cannot start the webhook dispatcher"),
                 }
             })
@@ -157,6 +175,22 @@ async fn write<T: Send + 'static>(
         .map_err(|e| ApiError::internal(format!("webhook task failed: {e}")))?
 }
 
+/// Runs read-only `f` with a shared connection (not the writer's), on the blocking pool.
+async fn read<T: Send + 'static>(
+    pool: &DbPool,
+    f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool
+            .get()
+            .map_err(|e| ApiError::unavailable().with_cause(e.to_string()))?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("webhook task failed: {e}")))?
+}
+
 async fn run(shared: Arc<Shared>) {
     while shared.running.load(Ordering::SeqCst) {
         let notified = WAKE.notified();
@@ -165,8 +199,8 @@ async fn run(shared: Arc<Shared>) {
         let seen = GENERATION.load(Ordering::SeqCst);
         match claim(&shared).await {
             Ok(endpoints) => {
-                for id in endpoints {
-                    tokio::spawn(serve(shared.clone(), id));
+                for (id, until) in endpoints {
+                    tokio::spawn(serve(shared.clone(), id, until));
                 }
             }
             Err(e) => tracing::warn!(error = %e, "cannot look for due webhook deliveries"),
@@ -204,16 +238,26 @@ async fn renew(shared: &Arc<Shared>, id: crate::ids::WebhookEndpointId) -> Resul
     .await
 }
 
-/// Takes the endpoints with due deliveries that no process serves.
-async fn claim(shared: &Arc<Shared>) -> Result<Vec<crate::ids::WebhookEndpointId>, ApiError> {
+/// Takes the endpoints with due deliveries that no process serves: each with the end of its
+/// lease.
+async fn claim(shared: &Arc<Shared>) -> Result<Vec<(WebhookEndpointId, NaiveDateTime)>, ApiError> {
     let busy: HashSet<_> = shared.busy.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    // A look first, without the writer: most wake-ups find every due endpoint served already.
+    let due = read(&shared.pool, |conn| {
+        repo::endpoints_due(conn, time::now(), ENDPOINTS_AT_ONCE, false)
+    })
+    .await?;
+    if due.iter().all(|id| busy.contains(id)) {
+        return Ok(Vec::new());
+    }
     let (owner, until_of) = (shared.owner.clone(), shared.clone());
     let claimed = write(&shared.pool, move |conn| {
         let now = time::now();
+        let until = lease_until(&until_of, now);
         let mut claimed = Vec::new();
-        for id in repo::endpoints_due(conn, now, ENDPOINTS_AT_ONCE)? {
-            if !busy.contains(&id) && repo::lease(conn, &id, &owner, now, lease_until(&until_of, now))? {
-                claimed.push(id);
+        for id in repo::endpoints_due(conn, now, ENDPOINTS_AT_ONCE, true)? {
+            if !busy.contains(&id) && repo::lease(conn, &id, &owner, now, until)? {
+                claimed.push((id, until));
             }
         }
         Ok(claimed)
@@ -223,13 +267,13 @@ async fn claim(shared: &Arc<Shared>) -> Result<Vec<crate::ids::WebhookEndpointId
         .busy
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .extend(claimed.iter().copied());
+        .extend(claimed.iter().map(|(id, _)| *id));
     Ok(claimed)
 }
 
 /// Delivers what is due to one endpoint, in order, then gives it up.
-async fn serve(shared: Arc<Shared>, id: crate::ids::WebhookEndpointId) {
-    if let Err(e) = deliver_due(&shared, id).await {
+async fn serve(shared: Arc<Shared>, id: WebhookEndpointId, until: NaiveDateTime) {
+    if let Err(e) = deliver_due(&shared, id, until).await {
         tracing::warn!(endpoint = %id, error = %e, "webhook deliveries interrupted");
     }
     let owner = shared.owner.clone();
@@ -239,36 +283,63 @@ async fn serve(shared: Arc<Shared>, id: crate::ids::WebhookEndpointId) {
     shared.busy.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
 }
 
-async fn deliver_due(shared: &Arc<Shared>, id: crate::ids::WebhookEndpointId) -> Result<(), ApiError> {
+/// Batch after batch, in order: the due deliveries and their events are read together, posted
+/// one after the other, and their attempts recorded in one transaction. Stops when nothing is
+/// due, the lease is lost, or an answer disabled the endpoint.
+async fn deliver_due(shared: &Arc<Shared>, id: WebhookEndpointId, mut until: NaiveDateTime) -> Result<(), ApiError> {
     while shared.running.load(Ordering::SeqCst) {
-        let Some(mut until) = renew(shared, id).await? else {
-            return Ok(());
-        };
-        let batch = write(&shared.pool, move |conn| {
+        let batch = read(&shared.pool, move |conn| {
             let Some(endpoint) = repo::find_endpoint(conn, &id)? else {
                 return Ok(None);
             };
             let due = repo::due_deliveries(conn, &endpoint, time::now(), BATCH)?;
-            Ok(Some((endpoint, due)))
+            let ids: Vec<EventId> = due.iter().map(|d| d.event_id).collect();
+            let events = crate::events::repo::find_many(conn, &ids)?;
+            Ok(Some((endpoint, due, events)))
         })
         .await?;
-        let Some((endpoint, due)) = batch.filter(|(_, due)| !due.is_empty()) else {
+        let Some((endpoint, due, events)) = batch.filter(|(_, due, _)| !due.is_empty()) else {
             return Ok(());
         };
+        let mut attempts = Vec::with_capacity(due.len());
         for delivery in due {
             if !shared.running.load(Ordering::SeqCst) {
-                return Ok(());
+                break;
             }
             if renew_before_attempt(shared, until) {
                 match renew(shared, id).await? {
                     Some(renewed) => until = renewed,
-                    None => return Ok(()),
+                    None => break,
                 }
             }
-            if !attempt(shared, &endpoint, delivery).await? {
-                // The endpoint was disabled by this attempt's answer.
-                return Ok(());
+            let Some(event) = events.iter().find(|e| e.id == delivery.event_id) else {
+                continue; // purged with its event
+            };
+            let attempt = attempt(shared, &endpoint, &delivery, event).await?;
+            let gone = attempt.response_status == Some(410);
+            attempts.push((delivery.id, attempt));
+            if gone {
+                break;
             }
+        }
+        if attempts.is_empty() {
+            return Ok(());
+        }
+        let (done, answer) = oneshot::channel();
+        let recording = Recording {
+            endpoint: id,
+            attempts,
+            done,
+        };
+        if shared.recorder.send(recording).is_err() {
+            return Ok(()); // stopping
+        }
+        let enabled = answer
+            .await
+            .map_err(|_| ApiError::internal("the webhook recorder stopped"))?
+            .map_err(ApiError::internal)?;
+        if !enabled {
+            return Ok(());
         }
     }
     Ok(())
@@ -281,18 +352,18 @@ struct Answer {
     body: Option<String>,
 }
 
-/// Makes one attempt and records it; whether the endpoint is still enabled.
-async fn attempt(shared: &Arc<Shared>, endpoint: &Endpoint, delivery: Delivery) -> Result<bool, ApiError> {
-    let event_id = delivery.event_id;
-    let event = write(&shared.pool, move |conn| crate::events::repo::find(conn, &event_id)).await?;
-    let Some(event) = event else {
-        return Ok(true);
-    };
+/// Posts `event` for `delivery` once: the attempt, to be recorded.
+async fn attempt(
+    shared: &Arc<Shared>,
+    endpoint: &Endpoint,
+    delivery: &Delivery,
+    event: &Event,
+) -> Result<Attempt, ApiError> {
     let request_id = event.request_id.clone();
-    let body = serde_json::to_vec(&EventView::try_from(event)?)?;
+    let body = serde_json::to_vec(&EventView::try_from(event.clone())?)?;
     let started_at = time::now();
     let started = Instant::now();
-    let answer = post(shared, endpoint, &delivery, body).await;
+    let answer = post(shared, endpoint, delivery, body).await;
     let duration_ms = started.elapsed().as_millis() as u64;
     tracing::info!(
         request_id = %request_id,
@@ -304,19 +375,13 @@ async fn attempt(shared: &Arc<Shared>, endpoint: &Endpoint, delivery: Delivery) 
         duration_ms,
         "webhook attempt"
     );
-    let attempt = Attempt {
+    Ok(Attempt {
         attempted_at: Timestamp(started_at),
         response_status: answer.status,
         error: answer.error,
         duration_ms,
         response_body: answer.body,
-    };
-    let schedule = shared.settings.retry_schedule.clone();
-    let endpoint_id = endpoint.id;
-    write(&shared.pool, move |conn| {
-        record(conn, &endpoint_id, &delivery.id, attempt, &schedule)
     })
-    .await
 }
 
 async fn post(shared: &Shared, endpoint: &Endpoint, delivery: &Delivery, body: Vec<u8>) -> Answer {
@@ -389,64 +454,120 @@ fn describe(e: &reqwest::Error) -> String {
     text
 }
 
-/// Records an attempt: the delivery succeeds, is retried on the schedule, or fails for good;
-/// `410 Gone`, or 5 days of failures, disable the endpoint. Whether it is still enabled.
+/// Records what the endpoints' workers hand in, one transaction for all that is waiting: while
+/// one group commits the next gathers, so under load a commit records many attempts (each
+/// attempt alone would cost a commit, as much as the change that caused it).
+async fn record_groups(shared: Arc<Shared>, mut recordings: mpsc::UnboundedReceiver<Recording>) {
+    while let Some(first) = recordings.recv().await {
+        let mut group = vec![first];
+        // A moment for the other endpoints' workers, whose posts end about now too.
+        let gather = tokio::time::sleep(GATHER);
+        tokio::pin!(gather);
+        loop {
+            tokio::select! {
+                more = recordings.recv() => match more {
+                    Some(more) => group.push(more),
+                    None => break,
+                },
+                _ = &mut gather => break,
+            }
+        }
+        // Endpoints in one order, so that two recorders lock them without deadlocking.
+        group.sort_by_key(|r| r.endpoint);
+        let (work, replies): (Vec<_>, Vec<_>) = group.into_iter().map(|r| ((r.endpoint, r.attempts), r.done)).unzip();
+        let schedule = shared.settings.retry_schedule.clone();
+        let outcome = write(&shared.pool, move |conn| {
+            work.iter()
+                .map(|(endpoint, attempts)| record(conn, endpoint, attempts, &schedule))
+                .collect::<Result<Vec<bool>, ApiError>>()
+        })
+        .await;
+        match outcome {
+            Ok(enabled) => {
+                for (reply, enabled) in replies.into_iter().zip(enabled) {
+                    let _ = reply.send(Ok(enabled));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot record webhook attempts; they will be made again");
+                for reply in replies {
+                    let _ = reply.send(Err(e.to_string()));
+                }
+            }
+        }
+    }
+}
+
+/// Records a batch's attempts, in one transaction: each delivery succeeds, is retried on the
+/// schedule, or fails for good; `410 Gone`, or 5 days of failures, disable the endpoint.
+/// Whether it is still enabled.
 fn record(
     conn: &mut DbConn,
-    endpoint_id: &crate::ids::WebhookEndpointId,
-    delivery_id: &crate::ids::WebhookDeliveryId,
-    attempt: Attempt,
+    endpoint_id: &WebhookEndpointId,
+    attempts: &[(WebhookDeliveryId, Attempt)],
     schedule: &[u32],
 ) -> Result<bool, ApiError> {
     let now = time::now();
+    // The endpoint's row first: deleting or disabling it (which then writes its deliveries)
+    // takes the same order, so the two queue instead of deadlocking.
     repo::lock_endpoint(conn, endpoint_id)?;
-    let Some(delivery) = repo::find_delivery(conn, delivery_id)? else {
-        return Ok(true);
-    };
     let Some(endpoint) = repo::find_endpoint(conn, endpoint_id)? else {
         return Ok(false);
     };
-    let mut attempts: Vec<Attempt> = serde_json::from_str(&delivery.attempts)?;
-    let status = attempt.response_status;
-    attempts.push(attempt);
-    let count = delivery.attempt_count + 1;
-    let succeeded = status.is_some_and(|s| (200..300).contains(&s));
-    let gone = status == Some(410);
-    let retry_in = schedule
-        .get(delivery.attempt_count as usize)
-        .filter(|_| !succeeded && !gone);
-    let (next_status, next_attempt_at) = match (succeeded, retry_in) {
-        (true, _) => (DeliveryStatus::Succeeded, None),
-        (false, Some(seconds)) => (
-            DeliveryStatus::Pending,
-            Some(now + chrono::Duration::seconds(i64::from(*seconds))),
-        ),
-        (false, None) => (DeliveryStatus::Failed, None),
-    };
-    let changes = DeliveryChanges {
-        status: Some(next_status),
-        attempts: Some(serde_json::to_string(&attempts)?),
-        attempt_count: Some(count),
-        next_attempt_at: Some(next_attempt_at),
-    };
-    db::guarded(repo::update_delivery(conn, &delivery.id, delivery.version, &changes)?)?;
-    let counter = match next_status {
-        DeliveryStatus::Succeeded => &OUTCOMES.succeeded,
-        DeliveryStatus::Pending => &OUTCOMES.failed_attempts,
-        DeliveryStatus::Failed => &OUTCOMES.given_up,
-    };
-    counter.fetch_add(1, Ordering::Relaxed);
-    if succeeded {
-        repo::set_failing_since(conn, &endpoint.id, None)?;
-        return Ok(true);
+    let (mut any_success, mut last_succeeded, mut gone) = (false, false, false);
+    for (delivery_id, attempt) in attempts {
+        let Some(delivery) = repo::find_delivery(conn, delivery_id)? else {
+            continue;
+        };
+        let status = attempt.response_status;
+        let mut history: Vec<Attempt> = serde_json::from_str(&delivery.attempts)?;
+        history.push(attempt.clone());
+        let succeeded = status.is_some_and(|s| (200..300).contains(&s));
+        gone |= status == Some(410);
+        let retry_in = schedule
+            .get(delivery.attempt_count as usize)
+            .filter(|_| !succeeded && status != Some(410));
+        let (next_status, next_attempt_at) = match (succeeded, retry_in) {
+            (true, _) => (DeliveryStatus::Succeeded, None),
+            (false, Some(seconds)) => (
+                DeliveryStatus::Pending,
+                Some(now + chrono::Duration::seconds(i64::from(*seconds))),
+            ),
+            (false, None) => (DeliveryStatus::Failed, None),
+        };
+        let changes = DeliveryChanges {
+            status: Some(next_status),
+            attempts: Some(serde_json::to_string(&history)?),
+            attempt_count: Some(delivery.attempt_count + 1),
+            next_attempt_at: Some(next_attempt_at),
+        };
+        db::guarded(repo::update_delivery(conn, &delivery.id, delivery.version, &changes)?)?;
+        let counter = match next_status {
+            DeliveryStatus::Succeeded => &OUTCOMES.succeeded,
+            DeliveryStatus::Pending => &OUTCOMES.failed_attempts,
+            DeliveryStatus::Failed => &OUTCOMES.given_up,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        any_success |= succeeded;
+        last_succeeded = succeeded;
     }
     if gone {
         super::service::disable_automatically(conn, &endpoint, DisabledReason::Gone)?;
         return Ok(false);
     }
-    let since = endpoint.failing_since.unwrap_or(now);
-    if endpoint.failing_since.is_none() {
-        repo::set_failing_since(conn, &endpoint.id, Some(now))?;
+    if last_succeeded {
+        if endpoint.failing_since.is_some() {
+            repo::set_failing_since(conn, &endpoint.id, None)?;
+        }
+        return Ok(true);
+    }
+    // Failing since the first failure after the last success.
+    let since = match (any_success, endpoint.failing_since) {
+        (false, Some(since)) => since,
+        _ => now,
+    };
+    if endpoint.failing_since != Some(since) {
+        repo::set_failing_since(conn, &endpoint.id, Some(since))?;
     }
     if now - since >= chrono::Duration::days(FAILING_DAYS) {
         super::service::disable_automatically(conn, &endpoint, DisabledReason::Failing)?;

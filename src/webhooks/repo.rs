@@ -147,9 +147,14 @@ struct DueEndpoint {
 }
 
 /// Endpoints with a delivery due at `now` (only pings for a disabled one) that no process
-/// holds, or whose lease expired; at most `limit`. On PostgreSQL the rows are locked, and rows
-/// another process is locking are skipped.
-pub fn endpoints_due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> Result<Vec<WebhookEndpointId>, ApiError> {
+/// holds, or whose lease expired; at most `limit`. With `lock`, on PostgreSQL, the rows are
+/// locked, and rows another process is locking are skipped (inside a write transaction).
+pub fn endpoints_due(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    limit: i64,
+    lock: bool,
+) -> Result<Vec<WebhookEndpointId>, ApiError> {
     use diesel::sql_types::{BigInt, Timestamp};
     const DUE: &str = "SELECT e.id FROM webhook_endpoints e
         WHERE (e.leased_until IS NULL OR e.leased_until < $1)
@@ -158,10 +163,14 @@ pub fn endpoints_due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> Resul
                         AND (e.status = 'enabled' OR d.event_type = 'webhook_endpoint.ping'))
         ORDER BY e.id LIMIT $2";
     let rows: Vec<DueEndpoint> = match conn {
-        DbConn::Pg(pg) => diesel::sql_query(format!("{DUE} FOR UPDATE OF e SKIP LOCKED"))
-            .bind::<Timestamp, _>(now)
-            .bind::<BigInt, _>(limit)
-            .load(pg)?,
+        DbConn::Pg(pg) => diesel::sql_query(if lock {
+            format!("{DUE} FOR UPDATE OF e SKIP LOCKED")
+        } else {
+            DUE.to_owned()
+        })
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load(pg)?,
         DbConn::Sqlite(lite) => diesel::sql_query(DUE.replace('$', "?"))
             .bind::<Timestamp, _>(now)
             .bind::<BigInt, _>(limit)
