@@ -302,14 +302,20 @@ async fn deliver_due(shared: &Arc<Shared>, id: WebhookEndpointId, mut until: Nai
             return Ok(());
         };
         let mut attempts = Vec::with_capacity(due.len());
+        // Stop after recording what was made: stopping, lease lost, or the endpoint gone.
+        let mut last_batch = false;
         for delivery in due {
             if !shared.running.load(Ordering::SeqCst) {
+                last_batch = true;
                 break;
             }
             if renew_before_attempt(shared, until) {
                 match renew(shared, id).await? {
                     Some(renewed) => until = renewed,
-                    None => break,
+                    None => {
+                        last_batch = true;
+                        break;
+                    }
                 }
             }
             let Some(event) = events.iter().find(|e| e.id == delivery.event_id) else {
@@ -338,7 +344,7 @@ async fn deliver_due(shared: &Arc<Shared>, id: WebhookEndpointId, mut until: Nai
             .await
             .map_err(|_| ApiError::internal("the webhook recorder stopped"))?
             .map_err(ApiError::internal)?;
-        if !enabled {
+        if !enabled || last_batch {
             return Ok(());
         }
     }
