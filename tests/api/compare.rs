@@ -3,7 +3,7 @@ use serde_json::{Value, json};
 
 use crate::events::feed;
 use crate::helpers::{Org, TestApp};
-use crate::offers::{complete_sections, draft, full_co_sell, live_offer, publisher};
+use crate::offers::{complete_sections, draft, full_co_sell, live_offer, live_offer_with, publisher};
 use crate::on_both;
 use cosell::auth::roles::Role;
 
@@ -70,32 +70,7 @@ async fn edit(app: &TestApp, org: &Org, offer: &str, patch: Value) -> Value {
 /// A complete offer with its co-sell section, taken live; returns its id.
 async fn live_with_co_sell(app: &TestApp, org: &Org) -> String {
     let reviewer = app.staff(Role::Reviewer).await;
-    let offer = draft(app, org, "saas").await;
-    edit(app, org, &offer, complete_sections()).await;
-    edit(app, org, &offer, full_co_sell()).await;
-    let submission = app
-        .post(&format!("/v1/offers/{offer}/publish"))
-        .bearer(&org.owner.token)
-        .send()
-        .await;
-    assert_eq!(submission.status, StatusCode::CREATED, "{}", submission.body);
-    let certified = app
-        .post(&format!(
-            "/v1/submissions/{}/certify",
-            submission.body["id"].as_str().unwrap()
-        ))
-        .bearer(&reviewer.token)
-        .json(&json!({"result": "passed"}))
-        .send()
-        .await;
-    assert_eq!(certified.status, StatusCode::OK, "{}", certified.body);
-    let live = app
-        .post(&format!("/v1/offers/{offer}/go-live"))
-        .bearer(&org.owner.token)
-        .send()
-        .await;
-    assert_eq!(live.status, StatusCode::OK, "{}", live.body);
-    offer
+    live_offer_with(app, org, &reviewer, &[complete_sections(), full_co_sell()]).await
 }
 
 async fn publishing_would_change_exactly_what_was_edited(app: TestApp) {

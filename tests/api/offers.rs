@@ -84,14 +84,21 @@ pub fn full_co_sell() -> Value {
 
 /// A complete offer taken all the way to live; returns its id.
 pub async fn live_offer(app: &TestApp, org: &Org, reviewer: &Member) -> String {
+    live_offer_with(app, org, reviewer, &[complete_sections()]).await
+}
+
+/// An offer edited with `patches` in turn, then taken all the way to live; returns its id.
+pub async fn live_offer_with(app: &TestApp, org: &Org, reviewer: &Member, patches: &[Value]) -> String {
     let id = draft(app, org, "saas").await;
-    let res = app
-        .patch(&format!("/v1/offers/{id}"))
-        .bearer(&org.owner.token)
-        .json(&complete_sections())
-        .send()
-        .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    for patch in patches {
+        let res = app
+            .patch(&format!("/v1/offers/{id}"))
+            .bearer(&org.owner.token)
+            .json(patch)
+            .send()
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    }
     let submission = app
         .post(&format!("/v1/offers/{id}/publish"))
         .bearer(&org.owner.token)
