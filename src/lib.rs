@@ -9,6 +9,7 @@ pub mod admin;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod background;
 pub mod changes;
 pub mod config;
 pub mod context;

@@ -103,8 +103,8 @@ fn run(command: Command, config: &Config) -> Result<(), String> {
     match command {
         Command::Openapi => unreachable!("handled before configuration is read"),
         Command::Serve => {
-            let mut state = AppState::prepare(config)?;
-            state.start_background()?;
+            let state = AppState::prepare(config)?;
+            let _background = cosell::background::start(&state)?;
             actix_web::rt::System::new().block_on(async {
                 let app = Application::build(config, state).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
                 tracing::info!(bind = %config.bind, database = ?config.database_url, "cosell is serving; Swagger UI at /swagger-ui/");

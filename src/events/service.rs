@@ -45,7 +45,7 @@ pub fn emit(
         data: serde_json::to_string(&data)?,
     };
     repo::insert(conn, &event)?;
-    crate::webhooks::service::fan_out(conn, &event, entity_id)
+    crate::webhooks::outbox::fan_out(conn, &event, entity_id)
 }
 
 /// The organization whose events the caller reads: its own, or for staff the one named.

@@ -9,13 +9,14 @@
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use super::model::{Attempt, Delivery, DeliveryChanges, DeliveryStatus, DisabledReason, Endpoint, KEPT_BODY_BYTES};
+use super::outbox;
 use super::repo;
 use super::url::{UrlPolicy, is_public};
 use crate::config::WebhookSettings;
@@ -36,15 +37,6 @@ const BATCH: i64 = 20;
 const GATHER: Duration = Duration::from_millis(2);
 /// An endpoint failing without a success for this long is disabled.
 const FAILING_DAYS: i64 = 5;
-
-static WAKE: LazyLock<Notify> = LazyLock::new(Notify::new);
-static GENERATION: AtomicU64 = AtomicU64::new(0);
-
-/// Wakes the dispatchers of this process: deliveries were committed.
-pub fn wake() {
-    GENERATION.fetch_add(1, Ordering::SeqCst);
-    WAKE.notify_waiters();
-}
 
 /// Counters for `/metrics`.
 pub struct Outcomes {
@@ -67,7 +59,7 @@ pub struct Dispatcher {
 impl Drop for Dispatcher {
     fn drop(&mut self) {
         self.running.store(false, Ordering::SeqCst);
-        wake();
+        outbox::wake();
     }
 }
 
@@ -193,10 +185,10 @@ async fn read<T: Send + 'static>(
 
 async fn run(shared: Arc<Shared>) {
     while shared.running.load(Ordering::SeqCst) {
-        let notified = WAKE.notified();
+        let notified = outbox::WAKE.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let seen = GENERATION.load(Ordering::SeqCst);
+        let seen = outbox::GENERATION.load(Ordering::SeqCst);
         match claim(&shared).await {
             Ok(endpoints) => {
                 for (id, until) in endpoints {
@@ -205,7 +197,7 @@ async fn run(shared: Arc<Shared>) {
             }
             Err(e) => tracing::warn!(error = %e, "cannot look for due webhook deliveries"),
         }
-        if GENERATION.load(Ordering::SeqCst) != seen {
+        if outbox::GENERATION.load(Ordering::SeqCst) != seen {
             continue;
         }
         tokio::select! {

@@ -6,6 +6,7 @@ pub mod dto;
 pub mod handlers;
 pub mod lifecycle;
 pub mod model;
+pub mod outbox;
 pub mod repo;
 pub mod service;
 pub mod signing;

@@ -17,8 +17,6 @@ use crate::auth::Caller;
 use crate::auth::roles::Capability;
 use crate::db::DbConn;
 use crate::error::{ApiError, ErrorCode, IssueCode};
-use crate::events::model::Event;
-use crate::events::types::subscribed;
 use crate::ids::{OrganizationId, WebhookDeliveryId, WebhookEndpointId};
 use crate::lifecycle::{Precondition, decide};
 use crate::page::PageRequest;
@@ -236,46 +234,6 @@ pub fn disable_automatically(conn: &mut DbConn, endpoint: &Endpoint, reason: Dis
     Ok(())
 }
 
-/// The deliveries of `event`: to each enabled endpoint of its organization that asks for its
-/// type (a ping: to the endpoint pinged alone). The dispatcher of this process is woken once
-/// the transaction commits.
-pub fn fan_out(conn: &mut DbConn, event: &Event, entity_id: &str) -> Result<(), ApiError> {
-    let targets: Vec<WebhookEndpointId> = if event.event_type == AuditAction::WebhookEndpointPing {
-        entity_id.parse().into_iter().collect()
-    } else {
-        repo::enabled_endpoints(conn, &event.organization_id)?
-            .into_iter()
-            .filter(|e| subscribed(&e.patterns(), event.event_type))
-            .map(|e| e.id)
-            .collect()
-    };
-    if targets.is_empty() {
-        return Ok(());
-    }
-    let now = event.occurred_at;
-    let rows: Vec<Delivery> = targets
-        .into_iter()
-        .map(|endpoint_id| Delivery {
-            id: WebhookDeliveryId::generate(),
-            organization_id: event.organization_id,
-            endpoint_id,
-            event_id: event.id,
-            event_type: event.event_type,
-            event_sequence: event.sequence,
-            status: DeliveryStatus::Pending,
-            attempts: "[]".into(),
-            attempt_count: 0,
-            next_attempt_at: Some(now),
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        })
-        .collect();
-    repo::insert_deliveries(conn, &rows)?;
-    crate::db::after_commit(super::dispatcher::wake);
-    Ok(())
-}
-
 fn deliveries_organization(caller: &Caller) -> Result<OrganizationId, ApiError> {
     own_organization(caller)
 }
@@ -305,6 +263,6 @@ pub fn retry(conn: &mut DbConn, caller: &Caller, id: &WebhookDeliveryId) -> Resu
         ..Default::default()
     };
     crate::db::guarded(repo::update_delivery(conn, &delivery.id, delivery.version, &changes)?)?;
-    crate::db::after_commit(super::dispatcher::wake);
+    crate::db::after_commit(super::outbox::wake);
     repo::find_delivery(conn, id)?.ok_or_else(ApiError::not_found)
 }

@@ -52,6 +52,8 @@ pub struct TestApp {
     pub pool: DbPool,
     pub backend: Backend,
     cleanup: Cleanup,
+    /// The purge and the webhook dispatcher, as a serving process runs them.
+    _background: cosell::background::Background,
 }
 
 enum Cleanup {
@@ -118,8 +120,8 @@ impl TestApp {
         vars.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_lookup(|name| vars.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
             .expect("test config");
-        let mut state = AppState::prepare(&config).expect("prepare the application");
-        state.start_background().expect("start the background work");
+        let state = AppState::prepare(&config).expect("prepare the application");
+        let background = cosell::background::start(&state).expect("start the background work");
         let pool = state.pool.clone();
         let app = test::init_service(build_app(web::Data::new(state), config.cors_origins.clone())).await;
         let service = boxed::service(actix_service::ServiceExt::map(app, |res: ServiceResponse<_>| {
@@ -130,6 +132,7 @@ impl TestApp {
             pool,
             backend,
             cleanup,
+            _background: background,
         })
     }
 
