@@ -81,7 +81,9 @@ pub async fn create_token(state: web::Data<AppState>, body: Body<TokenRequest>) 
         }
     };
     state.login_limiter.succeeded(&email);
-    let access_token = state.tokens.issue(user.id, user.organization_id, user.role)?;
+    let access_token = state
+        .tokens
+        .issue(user.id, user.organization_id, user.role, user.tokens_valid_after)?;
     let id = user.id;
     db::write(&state.pool, move |conn| users::record_login(conn, &id)).await?;
     Ok(HttpResponse::Ok()

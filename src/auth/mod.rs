@@ -36,9 +36,13 @@ pub fn identify(conn: &mut DbConn, claims: &tokens::Claims) -> Result<Option<Cal
     let Ok(id) = claims.sub.parse::<UserId>() else {
         return Ok(None);
     };
-    let Some((organization_id, role)) = users::find_active_identity(conn, &id)? else {
+    let Some((organization_id, role, valid_after)) = users::find_active_identity(conn, &id)? else {
         return Ok(None);
     };
+    // Issued before the user was last disabled: void, even now that it is active again.
+    if valid_after.is_some_and(|after| claims.iat < after) {
+        return Ok(None);
+    }
     // A token minted for another organization (the user was moved) is not honoured.
     if claims.org.as_deref() != organization_id.as_ref().map(|o| o.as_str()) {
         return Ok(None);

@@ -70,13 +70,16 @@ impl TokenKeys {
         }
     }
 
+    /// A token for the user; `valid_after` (the user's `tokens_valid_after`) is its earliest
+    /// `iat`, so that a token minted in the second its user was enabled again is honoured.
     pub fn issue(
         &self,
         user_id: UserId,
         organization_id: Option<OrganizationId>,
         role: Role,
+        valid_after: Option<i64>,
     ) -> Result<String, ApiError> {
-        let now = Utc::now().timestamp();
+        let now = Utc::now().timestamp().max(valid_after.unwrap_or(i64::MIN));
         let claims = Claims {
             sub: user_id.to_string(),
             org: organization_id.map(|o| o.to_string()),
@@ -148,7 +151,7 @@ mod tests {
     fn a_token_it_issues_verifies() {
         let keys = TokenKeys::hs256(SECRET, 900);
         let id = UserId::generate();
-        let token = keys.issue(id, None, Role::Support).unwrap();
+        let token = keys.issue(id, None, Role::Support, None).unwrap();
         let claims = keys.verify(&token).unwrap();
         assert_eq!(claims.sub, id.to_string());
         assert_eq!(claims.role, "support");

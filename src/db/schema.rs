@@ -28,6 +28,7 @@ diesel::table! {
         updated_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
         version -> BigInt,
+        tokens_valid_after -> Nullable<BigInt>,
     }
 }
 

@@ -30,6 +30,9 @@ pub struct User {
     pub updated_at: NaiveDateTime,
     pub last_login_at: Option<NaiveDateTime>,
     pub version: i64,
+    /// Unix seconds: tokens issued before are no longer honoured (set when the user is
+    /// disabled, so that enabling it again does not revive them).
+    pub tokens_valid_after: Option<i64>,
 }
 
 #[derive(Debug, Insertable)]
@@ -112,4 +115,5 @@ pub struct UserChanges {
     pub password_hash: Option<Option<String>>,
     pub invitation_token_hash: Option<Option<String>>,
     pub invitation_expires_at: Option<Option<NaiveDateTime>>,
+    pub tokens_valid_after: Option<Option<i64>>,
 }

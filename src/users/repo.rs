@@ -24,14 +24,15 @@ pub fn find_active(conn: &mut DbConn, id: &UserId) -> Result<Option<User>, ApiEr
 }
 
 /// An active user's organization and role: what every authenticated request needs to know.
-pub fn find_active_identity(
-    conn: &mut DbConn,
-    id: &UserId,
-) -> Result<Option<(Option<OrganizationId>, Role)>, ApiError> {
+/// An active user's organization, role, and the time (Unix seconds) before which its tokens
+/// are void.
+pub type Identity = (Option<OrganizationId>, Role, Option<i64>);
+
+pub fn find_active_identity(conn: &mut DbConn, id: &UserId) -> Result<Option<Identity>, ApiError> {
     let query = users::table
         .find(*id)
         .filter(users::status.eq(UserStatus::Active))
-        .select((users::organization_id, users::role));
+        .select((users::organization_id, users::role, users::tokens_valid_after));
     Ok(crate::native!(conn, |c| query.first(c).optional())?)
 }
 

@@ -179,6 +179,9 @@ pub fn update(
         display_name: input.display_name.as_ref().map(|n| n.trim().to_owned()),
         role: new_role,
         status: new_status,
+        // Disabling ends every session: tokens issued until now stay void after enabling.
+        tokens_valid_after: (new_status == Some(UserStatus::Disabled))
+            .then(|| Some(chrono::Utc::now().timestamp() + 1)),
         ..Default::default()
     };
     crate::db::guarded(repo::update(conn, &user.id, user.version, &changes)?)?;

@@ -10,6 +10,7 @@ on_both!(
     one_address_is_one_person_whatever_its_form,
     invisible_characters_are_refused_in_addresses_and_names,
     guessable_passwords_are_refused,
+    a_user_disabled_and_enabled_again_keeps_no_old_session,
 );
 
 async fn enrol_as(app: &TestApp, email: &str, display_name: &str, password: &str) -> TestResponse {
@@ -172,4 +173,32 @@ async fn guessable_passwords_are_refused(app: TestApp) {
         .send()
         .await;
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+}
+
+async fn a_user_disabled_and_enabled_again_keeps_no_old_session(app: TestApp) {
+    let org = app.enrol().await;
+    let member = app.member(&org, "developer").await;
+    let me = |token: String| {
+        let app = &app;
+        async move { app.get("/v1/users/me").bearer(&token).send().await.status }
+    };
+    assert_eq!(me(member.token.clone()).await, StatusCode::OK);
+    for (status, old_token) in [
+        ("disabled", StatusCode::UNAUTHORIZED),
+        ("active", StatusCode::UNAUTHORIZED),
+    ] {
+        let res = app
+            .patch(&format!("/v1/users/{}", member.id))
+            .bearer(&org.owner.token)
+            .json(&json!({"status": status}))
+            .send()
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert_eq!(me(member.token.clone()).await, old_token, "the old token once {status}");
+    }
+    // A new login works at once, even within the second the user was enabled again.
+    let fresh = app.login(&member.email, PASSWORD).await;
+    assert_eq!(me(fresh).await, StatusCode::OK);
+    // Others' sessions are untouched.
+    assert_eq!(me(org.owner.token.clone()).await, StatusCode::OK);
 }
