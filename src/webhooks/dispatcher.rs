@@ -474,9 +474,12 @@ async fn record_groups(shared: Arc<Shared>, mut recordings: mpsc::UnboundedRecei
         group.sort_by_key(|r| r.endpoint);
         let (work, replies): (Vec<_>, Vec<_>) = group.into_iter().map(|r| ((r.endpoint, r.attempts), r.done)).unzip();
         let schedule = shared.settings.retry_schedule.clone();
+        let work = Arc::new(work);
+        let all = (work.clone(), schedule.clone());
         let outcome = write(&shared.pool, move |conn| {
+            let (work, schedule) = &all;
             work.iter()
-                .map(|(endpoint, attempts)| record(conn, endpoint, attempts, &schedule))
+                .map(|(endpoint, attempts)| record(conn, endpoint, attempts, schedule))
                 .collect::<Result<Vec<bool>, ApiError>>()
         })
         .await;
@@ -484,6 +487,21 @@ async fn record_groups(shared: Arc<Shared>, mut recordings: mpsc::UnboundedRecei
             Ok(enabled) => {
                 for (reply, enabled) in replies.into_iter().zip(enabled) {
                     let _ = reply.send(Ok(enabled));
+                }
+            }
+            // One endpoint's failure must not hold back the others': each alone, then.
+            Err(_) if work.len() > 1 => {
+                for (index, reply) in replies.into_iter().enumerate() {
+                    let (one, schedule) = (work.clone(), schedule.clone());
+                    let alone = write(&shared.pool, move |conn| {
+                        let (endpoint, attempts) = &one[index];
+                        record(conn, endpoint, attempts, &schedule)
+                    })
+                    .await;
+                    if let Err(e) = &alone {
+                        tracing::warn!(error = %e, "cannot record webhook attempts; they will be made again");
+                    }
+                    let _ = reply.send(alone.map_err(|e| e.to_string()));
                 }
             }
             Err(e) => {
