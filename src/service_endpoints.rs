@@ -89,7 +89,7 @@ pub async fn get_metrics(state: web::Data<AppState>) -> HttpResponse {
 fn webhook_metrics(oldest_due_ms: Option<i64>) -> String {
     use std::fmt::Write;
     use std::sync::atomic::Ordering;
-    let outcomes = &crate::webhooks::dispatcher::OUTCOMES;
+    let outcomes = &crate::webhooks::recorder::OUTCOMES;
     let mut out = String::new();
     out.push_str("# HELP cosell_webhook_attempts_total Webhook delivery attempts by outcome (this process).\n");
     out.push_str("# TYPE cosell_webhook_attempts_total counter\n");
