@@ -124,6 +124,19 @@ async fn a_failed_attempt_is_retried_with_the_same_webhook_id(app: TestApp) {
         .await;
     assert_eq!(retried.status, StatusCode::OK, "{}", retried.body);
     assert_eq!(receiver.wait_for(3).await.len(), 3);
+
+    // Operators count them (per process, so at least what this test made).
+    let metrics = app.get("/metrics").send().await;
+    let text = metrics.body.as_str().unwrap_or_default().to_owned();
+    let count = |outcome: &str| -> u64 {
+        let prefix = format!("cosell_webhook_attempts_total{{outcome=\"{outcome}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {outcome} count in {text}"))
+    };
+    assert!(count("retried") >= 1 && count("succeeded") >= 1, "{text}");
+    assert!(text.contains("cosell_webhook_oldest_due_seconds "), "{text}");
 }
 
 async fn gone_disables_the_endpoint_and_says_so(app: TestApp) {
