@@ -90,6 +90,8 @@ pub struct Config {
     /// Memory for rendered answers kept per version (`GET /v1/offers/{id}`); 0 turns it off.
     pub render_cache_mib: u32,
     pub webhooks: WebhookSettings,
+    /// `COSELL_BODY_TIMEOUT_SECONDS`: how long a request body may take to arrive (408 after).
+    pub body_timeout_seconds: u32,
 }
 
 /// How webhooks are delivered.
@@ -193,6 +195,9 @@ impl Config {
         let render_cache_mib = parse_number(get("COSELL_RENDER_CACHE_MIB"), 8, 0..=4096)
             .map_err(|e| named("COSELL_RENDER_CACHE_MIB", e))?;
 
+        let body_timeout_seconds = parse_number(get("COSELL_BODY_TIMEOUT_SECONDS"), 30, 1..=600)
+            .map_err(|e| named("COSELL_BODY_TIMEOUT_SECONDS", e))?;
+
         let flag = |name: &str| parse_flag(get(name)).map_err(|e| named(name, e));
         let auto_certify = flag("COSELL_AUTO_CERTIFY")?;
         let defaults = WebhookSettings::default();
@@ -225,6 +230,7 @@ impl Config {
             workers,
             render_cache_mib,
             webhooks,
+            body_timeout_seconds,
         })
     }
 }

@@ -49,6 +49,11 @@ pub mod responses {
     #[response(content_type = "application/problem+json")]
     pub struct PreconditionFailed(Problem);
 
+    /// The body did not arrive within 30 s (`request_timeout`); the connection is closed.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct RequestTimeout(Problem);
+
     /// The body is larger than 256 KiB (`payload_too_large`).
     #[derive(ToResponse)]
     #[response(content_type = "application/problem+json")]
@@ -104,6 +109,7 @@ Every response has a `Request-Id`.",
         responses::NotFound,
         responses::Conflict,
         responses::PreconditionFailed,
+        responses::RequestTimeout,
         responses::PayloadTooLarge,
         responses::UnsupportedMediaType,
         responses::Unprocessable,
@@ -196,6 +202,7 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
                 add("422", "Unprocessable");
             }
             if has_body {
+                add("408", "RequestTimeout");
                 add("415", "UnsupportedMediaType");
             }
             if is_post {

@@ -18,6 +18,8 @@ pub struct AppState {
     /// Rendered offer list items, per offer and version.
     pub offer_summaries: RenderCache<OfferId>,
     pub webhooks: WebhookSettings,
+    /// How long a request body may take to arrive.
+    pub body_deadline: std::time::Duration,
     /// SQLite's background checkpointer; it stops with the state.
     _checkpointer: Option<Checkpointer>,
 }
@@ -58,6 +60,7 @@ impl AppState {
             offer_views: RenderCache::new(config.render_cache_mib as usize * 768 * 1024),
             offer_summaries: RenderCache::new(config.render_cache_mib as usize * 256 * 1024),
             webhooks: config.webhooks.clone(),
+            body_deadline: std::time::Duration::from_secs(config.body_timeout_seconds.into()),
             _checkpointer: Checkpointer::start(&config.database_url, config.sqlite_busy_timeout_ms)?,
         })
     }

@@ -22,8 +22,6 @@ pub struct Change<'a> {
     pub organization_id: Option<&'a OrganizationId>,
     pub from_state: Option<&'a str>,
     pub to_state: Option<&'a str>,
-    /// Staff only (an internal note): audited, never an event partners can read.
-    pub staff_only: bool,
     /// What an edit changed (RFC 6902, from the object before to the object after).
     pub changes: Option<Vec<Operation>>,
 }
@@ -36,7 +34,6 @@ impl<'a> Change<'a> {
             organization_id,
             from_state: None,
             to_state: None,
-            staff_only: false,
             changes: None,
         }
     }
@@ -44,12 +41,6 @@ impl<'a> Change<'a> {
     /// The operations of an edit.
     pub fn changes(mut self, operations: Vec<Operation>) -> Self {
         self.changes = Some(operations);
-        self
-    }
-
-    /// A change partners must not learn of.
-    pub fn staff_only(mut self) -> Self {
-        self.staff_only = true;
         self
     }
 
@@ -78,7 +69,8 @@ pub fn commit(
 pub fn record(conn: &mut DbConn, actor: Option<&Actor>, change: Change<'_>) -> Result<(), ApiError> {
     let request_id = crate::context::request_id();
     let changes = change.changes.as_deref();
-    if let (Some(organization_id), false) = (change.organization_id, change.staff_only) {
+    // A change partners must not learn of (an internal note) is audited, never an event.
+    if let (Some(organization_id), false) = (change.organization_id, change.action.is_staff_only()) {
         crate::events::service::emit(
             conn,
             change.action,

@@ -58,6 +58,8 @@ string_enum! {
         SolutionDiscardUndone => "solution.discard_undone",
         SupportTicketOpened => "support_ticket.opened",
         SupportTicketReplied => "support_ticket.replied",
+        SupportTicketCommented => "support_ticket.commented",
+        SupportTicketInternalNoteAdded => "support_ticket.internal_note_added",
         SupportTicketAssigned => "support_ticket.assigned",
         SupportTicketInfoRequested => "support_ticket.info_requested",
         SupportTicketResolved => "support_ticket.resolved",
@@ -75,6 +77,14 @@ string_enum! {
 }
 
 impl AuditAction {
+    /// The actions partners never learn of (an internal note): audited for staff, no event of
+    /// the feed, left out of a partner's audit log.
+    pub const STAFF_ONLY: [AuditAction; 1] = [AuditAction::SupportTicketInternalNoteAdded];
+
+    pub fn is_staff_only(self) -> bool {
+        Self::STAFF_ONLY.contains(&self)
+    }
+
     /// The kind of object the action happens to: the part before the dot.
     pub fn entity(self) -> EntityType {
         let (prefix, _) = self.as_str().split_once('.').expect("every action names its entity");

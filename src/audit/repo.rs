@@ -70,7 +70,9 @@ pub fn list(
 ) -> Result<Vec<AuditEvent>, ApiError> {
     let mut query = audit_events::table.select(AuditEvent::as_select()).into_boxed();
     if let Some(org) = organization_scope {
-        query = query.filter(audit_events::organization_id.eq(*org));
+        query = query
+            .filter(audit_events::organization_id.eq(*org))
+            .filter(audit_events::action.ne_all(AuditAction::STAFF_ONLY));
     }
     if let Some(org) = &filter.organization_id {
         query = query.filter(audit_events::organization_id.eq(*org));

@@ -60,13 +60,18 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = req
-            .headers()
-            .get(header::AUTHORIZATION)
+        let mut values = req.headers().get_all(header::AUTHORIZATION);
+        let first = values.next();
+        // Two credentials: which one a proxy or a framework would honour is not ours to guess.
+        let repeated = values.next().is_some();
+        let token = first
             .and_then(|v| v.to_str().ok())
             .and_then(bearer_token)
             .map(str::to_owned);
         Box::pin(async move {
+            if repeated {
+                return Err(ApiError::bad_request("Send one `Authorization` header, not several."));
+            }
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let token = token.ok_or_else(|| ApiError::unauthenticated("Send `Authorization: Bearer <token>`."))?;
             let claims = state.tokens.verify(&token)?;

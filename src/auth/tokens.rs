@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 
 pub const ISSUER: &str = "cosell";
 pub const AUDIENCE: &str = "cosell-api";
-/// Clock skew tolerated on `exp` and `nbf`.
+/// Clock skew tolerated on `exp`, `nbf` and `iat`.
 pub const LEEWAY_SECONDS: u64 = 30;
+/// The longest lifetime (`exp - iat`) a token may claim.
+pub const MAX_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
@@ -105,12 +107,24 @@ impl TokenKeys {
             }
             self.verified().remove(token);
         }
+        let rejected = |reason: &dyn std::fmt::Display| {
+            tracing::debug!(error = %reason, "token rejected");
+            ApiError::unauthenticated("The access token is missing, expired or invalid.")
+        };
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| Arc::new(data.claims))
-            .map_err(|e| {
-                tracing::debug!(error = %e, "token rejected");
-                ApiError::unauthenticated("The access token is missing, expired or invalid.")
-            })?;
+            .map_err(|e| rejected(&e))?;
+        if has_critical_header(token) {
+            return Err(rejected(
+                &"a `crit` header names extensions this service does not understand",
+            ));
+        }
+        if claims.iat > now + LEEWAY_SECONDS as i64 {
+            return Err(rejected(&"issued in the future"));
+        }
+        if claims.exp - claims.iat > MAX_LIFETIME_SECONDS {
+            return Err(rejected(&"a lifetime longer than 24 hours"));
+        }
         let mut verified = self.verified();
         if verified.len() >= VERIFIED_CAPACITY {
             verified.clear();
@@ -121,6 +135,22 @@ impl TokenKeys {
 
     fn verified(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Claims>>> {
         self.verified.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Whether the (already verified) token's header carries `crit`: RFC 7515 says a recipient that
+/// does not understand every extension it lists must refuse the token, and this one supports none.
+fn has_critical_header(token: &str) -> bool {
+    use base64::Engine;
+    let Some(header) = token.split('.').next() else {
+        return true;
+    };
+    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header) else {
+        return true;
+    };
+    match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&bytes) {
+        Ok(members) => members.contains_key("crit"),
+        Err(_) => true,
     }
 }
 
@@ -218,6 +248,17 @@ mod tests {
         c["nbf"] = serde_json::json!(now + 120);
         cases.push(("nbf in the future", c));
         let mut c = valid_claims();
+        c["iat"] = serde_json::json!(now + 120);
+        c["exp"] = serde_json::json!(now + 600);
+        cases.push(("issued in the future", c));
+        let mut c = valid_claims();
+        c["iat"] = serde_json::json!(now - 60);
+        c["exp"] = serde_json::json!(now + 10 * 365 * 86_400);
+        cases.push(("a ten-year lifetime", c));
+        let mut c = valid_claims();
+        c.as_object_mut().unwrap().remove("iat");
+        cases.push(("no iat", c));
+        let mut c = valid_claims();
         c["aud"] = serde_json::json!("someone-else");
         cases.push(("wrong audience", c));
         let mut c = valid_claims();
@@ -230,6 +271,19 @@ mod tests {
             );
         }
 
+        let critical = serde_json::json!({"alg": "HS256", "typ": "JWT", "crit": ["exp"]});
+        assert!(
+            keys.verify(&sign(critical, valid_claims(), SECRET)).is_err(),
+            "a crit header was accepted"
+        );
+
+        let mut c = valid_claims();
+        c["iat"] = serde_json::json!(now + 20);
+        c["exp"] = serde_json::json!(now + 86_400);
+        assert!(
+            keys.verify(&sign(hs256.clone(), c, SECRET)).is_ok(),
+            "an iat within the leeway and a 24-hour lifetime are tolerated"
+        );
         let mut c = valid_claims();
         c["exp"] = serde_json::json!(now - 10);
         assert!(

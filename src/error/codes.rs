@@ -29,6 +29,7 @@ string_enum! {
         LimitReached => "limit_reached",
         NothingToCompare => "nothing_to_compare",
         PreconditionFailed => "precondition_failed",
+        RequestTimeout => "request_timeout",
         PayloadTooLarge => "payload_too_large",
         UnsupportedMediaType => "unsupported_media_type",
         ValidationError => "validation_error",
@@ -69,6 +70,7 @@ impl ErrorCode {
             | RequestInProgress
             | LimitReached
             | NothingToCompare => 409,
+            RequestTimeout => 408,
             PreconditionFailed => 412,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
@@ -87,6 +89,7 @@ impl ErrorCode {
             403 => Forbidden,
             404 => NotFound,
             405 => MethodNotAllowed,
+            408 => RequestTimeout,
             412 => PreconditionFailed,
             413 => PayloadTooLarge,
             415 => UnsupportedMediaType,

@@ -23,8 +23,10 @@ impl Pattern {
                 .map_err(|_| format!("`{text}` names no kind of object"));
         }
         text.parse()
+            .ok()
+            .filter(|t: &AuditAction| !t.is_staff_only())
             .map(Pattern::Exactly)
-            .map_err(|_| format!("`{text}` is not an event type"))
+            .ok_or_else(|| format!("`{text}` is not an event type"))
     }
 
     pub fn matches(self, event_type: AuditAction) -> bool {
@@ -40,8 +42,13 @@ impl Pattern {
 pub fn all_patterns() -> Vec<String> {
     let mut all = vec!["*".to_owned()];
     all.extend(EntityType::ALL.iter().map(|kind| format!("{}.*", kind.as_str())));
-    all.extend(AuditAction::ALL.iter().map(|t| t.as_str().to_owned()));
+    all.extend(event_types().map(|t| t.as_str().to_owned()));
     all
+}
+
+/// The actions that are events: all but those partners never learn of.
+pub fn event_types() -> impl Iterator<Item = AuditAction> {
+    AuditAction::ALL.iter().copied().filter(|t| !t.is_staff_only())
 }
 
 /// The event types a comma-separated list of patterns takes in; all types for none.
@@ -53,9 +60,7 @@ pub fn expand(list: Option<&str>) -> Result<Vec<AuditAction>, String> {
     if patterns.contains(&Pattern::All) {
         return Ok(Vec::new());
     }
-    Ok(AuditAction::ALL
-        .iter()
-        .copied()
+    Ok(event_types()
         .filter(|t| patterns.iter().any(|p| p.matches(*t)))
         .collect())
 }

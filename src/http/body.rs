@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -18,6 +19,9 @@ use crate::error::{ApiError, ErrorCode, FieldIssue, IssueCode, pointer_of, point
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// Largest body of the few endpoints that take bulk data (imports).
 pub const LARGE_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// How long a body may take to arrive when the configuration does not say
+/// (`COSELL_BODY_TIMEOUT_SECONDS`).
+pub const BODY_DEADLINE: Duration = Duration::from_secs(30);
 
 pub struct Body<T, const LIMIT: usize = MAX_BODY_BYTES>(pub T);
 
@@ -36,6 +40,10 @@ impl<T: DeserializeOwned + Validate + 'static, const LIMIT: usize> FromRequest f
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let content_type_ok = is_json(req);
+        let encoded = is_encoded(req);
+        let deadline = req
+            .app_data::<actix_web::web::Data<crate::state::AppState>>()
+            .map_or(BODY_DEADLINE, |state| state.body_deadline);
         let declared_length = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -52,14 +60,29 @@ impl<T: DeserializeOwned + Validate + 'static, const LIMIT: usize> FromRequest f
                     "Send the body as application/json.",
                 ));
             }
-            let mut bytes = Vec::with_capacity(declared_length.unwrap_or(1024).min(LIMIT));
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::bad_request(format!("cannot read the body: {e}")))?;
-                if bytes.len() + chunk.len() > LIMIT {
-                    return Err(too_large(LIMIT));
-                }
-                bytes.extend_from_slice(&chunk);
+            if encoded {
+                return Err(ApiError::new(
+                    ErrorCode::UnsupportedMediaType,
+                    "Send the body without a `Content-Encoding` (or with `identity`).",
+                ));
             }
+            let read = async {
+                let mut bytes = Vec::with_capacity(declared_length.unwrap_or(1024).min(LIMIT));
+                while let Some(chunk) = payload.next().await {
+                    let chunk = chunk.map_err(|e| ApiError::bad_request(format!("cannot read the body: {e}")))?;
+                    if bytes.len() + chunk.len() > LIMIT {
+                        return Err(too_large(LIMIT));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(bytes)
+            };
+            let bytes = actix_web::rt::time::timeout(deadline, read).await.map_err(|_| {
+                ApiError::new(
+                    ErrorCode::RequestTimeout,
+                    format!("The request body did not arrive within {} s.", deadline.as_secs()),
+                )
+            })??;
             let value: T = parse_json(&bytes)?;
             value.validate()?;
             Ok(Body(value))
@@ -134,6 +157,18 @@ fn too_large(limit: usize) -> ApiError {
     )
 }
 
+/// Whether the body declares an encoding other than `identity`: it would be read as JSON
+/// without being decoded.
+fn is_encoded(req: &HttpRequest) -> bool {
+    req.headers().get_all(header::CONTENT_ENCODING).any(|value| {
+        value.to_str().map_or(true, |v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("identity"))
+        })
+    })
+}
+
 fn is_json(req: &HttpRequest) -> bool {
     let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
@@ -150,6 +185,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if has_escaped_nul(bytes) {
         return Err(ApiError::bad_request("Text must not contain NUL characters (\\u0000)."));
     }
+    refuse_duplicate_members(bytes)?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(shape_error)?;
     deserializer
@@ -195,6 +231,83 @@ fn shape_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
         IssueCode::InvalidJson,
         strip_position(&message),
     )])
+}
+
+/// A member named twice in one object is refused (400, pointing at the second): readers differ
+/// on which one counts, so neither may. Text that is not JSON is left to the parse that follows.
+fn refuse_duplicate_members(bytes: &[u8]) -> Result<(), ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, Unique>(&mut deserializer) {
+        Err(e) if e.inner().is_data() => {
+            let object = pointer_of(e.path());
+            let message = strip_position(&e.into_inner().to_string());
+            // The path ends at the object; the pointer goes on to the member named twice.
+            let member = message
+                .strip_prefix('`')
+                .and_then(|rest| rest.rsplit_once(DUPLICATE))
+                .map_or(Default::default(), |(name, _)| pointer_token(name));
+            let pointer = format!("{}/{member}", object.trim_end_matches('/'));
+            Err(
+                ApiError::bad_request(format!("The body names a member twice: {message}."))
+                    .with_errors(vec![FieldIssue::new(pointer, IssueCode::InvalidJson, message)]),
+            )
+        }
+        _ => Ok(()),
+    }
+}
+
+const DUPLICATE: &str = "` appears more than once";
+
+/// Any JSON value, read only to find a member named twice in one object.
+struct Unique;
+
+impl<'de> serde::Deserialize<'de> for Unique {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueVisitor)
+    }
+}
+
+struct UniqueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
+    type Value = Unique;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+    fn visit_unit<E>(self) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Unique, A::Error> {
+        while seq.next_element::<Unique>()?.is_some() {}
+        Ok(Unique)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Unique, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if seen.contains(&key) {
+                return Err(serde::de::Error::custom(format!("`{key}{DUPLICATE}")));
+            }
+            map.next_value::<Unique>()?;
+            seen.insert(key);
+        }
+        Ok(Unique)
+    }
 }
 
 /// Whether the JSON text escapes a NUL character (`\u0000`); raw control characters are

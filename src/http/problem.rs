@@ -82,6 +82,10 @@ impl ResponseError for ApiError {
         if status == StatusCode::UNAUTHORIZED {
             builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
+        if status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body may still be on its way: the connection is not reused.
+            builder.force_close();
+        }
         if let Some(x) = extras {
             if let Some(seconds) = x.retry_after {
                 builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
@@ -106,6 +110,7 @@ pub fn problem_for_status(status: StatusCode) -> ApiError {
         403 => "Your role does not allow this action.",
         404 => "No such object.",
         405 => "This method is not allowed on this resource.",
+        408 => "The request did not arrive in time.",
         413 => "The request body is larger than 256 KiB.",
         415 => "Send the body as application/json.",
         429 => "Too many requests; wait and retry.",

@@ -24,8 +24,9 @@ pub async fn middleware(
         .headers()
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.chars().take(128).collect::<String>())
-        .unwrap_or_default();
+        .filter(|v| is_correlation_id(v))
+        .unwrap_or_default()
+        .to_owned();
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
@@ -80,4 +81,30 @@ fn is_plain_error(response: &ServiceResponse<BoxBody>) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     content_type != Some(PROBLEM_JSON)
+}
+
+/// Whether an incoming `Request-Id` may be logged as the correlation id: at most 128 characters
+/// of `[A-Za-z0-9._:-]`, so that it can neither forge log fields nor flood the log.
+pub fn is_correlation_id(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 128
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_correlation_id;
+
+    #[test]
+    fn only_short_plain_ids_are_correlation_ids() {
+        assert!(is_correlation_id("req-42:retry.1_a"));
+        assert!(is_correlation_id(&"a".repeat(128)));
+        assert!(!is_correlation_id(&"a".repeat(129)));
+        assert!(!is_correlation_id("a b"));
+        assert!(!is_correlation_id("x status=200"));
+        assert!(!is_correlation_id("x\"y"));
+        assert!(!is_correlation_id(""));
+    }
 }

@@ -218,6 +218,15 @@ pub fn comment(conn: &mut DbConn, caller: &Caller, id: &TicketId, input: &Create
             changes,
             AuditAction::SupportTicketReplied,
         )?;
+    } else {
+        // A comment that moves nothing is still on record; an internal note for staff alone.
+        let action = if input.internal {
+            AuditAction::SupportTicketInternalNoteAdded
+        } else {
+            AuditAction::SupportTicketCommented
+        };
+        let change = Change::new(action, ticket.id.as_str(), Some(&ticket.organization_id));
+        workflow::record(conn, Some(&caller.actor()), change)?;
     }
     Ok(comment)
 }

@@ -548,6 +548,20 @@ async fn tickets_answered_and_canceled(app: &TestApp, org: &Org, support: &Membe
     expect(replied, StatusCode::CREATED, "support_ticket.replied");
     let assigned = app.post(&format!("{path}/assign")).bearer(&support.token).send().await;
     expect(assigned, StatusCode::OK, "support_ticket.assigned");
+    let commented = app
+        .post(&format!("{path}/comments"))
+        .bearer(&org.owner.token)
+        .json(&json!({"body": "It is the one on AppSource since 2024."}))
+        .send()
+        .await;
+    expect(commented, StatusCode::CREATED, "support_ticket.commented");
+    let noted = app
+        .post(&format!("{path}/comments"))
+        .bearer(&support.token)
+        .json(&json!({"body": "Partner escalated by phone.", "internal": true}))
+        .send()
+        .await;
+    expect(noted, StatusCode::CREATED, "support_ticket.internal_note_added");
     resolve(app, support, &id, "answered", "support_ticket.resolved").await;
     let reopened = app
         .post(&format!("{path}/reopen"))
@@ -659,6 +673,7 @@ async fn every_action_is_an_event_of_its_type(app: TestApp) {
     let seen = types(&events);
     let missing: Vec<&str> = AuditAction::ALL
         .iter()
+        .filter(|a| !a.is_staff_only())
         .map(|a| a.as_str())
         .filter(|a| !seen.contains(a))
         .collect();
@@ -672,4 +687,19 @@ async fn every_action_is_an_event_of_its_type(app: TestApp) {
     logged.sort_unstable();
     emitted.sort_unstable();
     assert_eq!(logged, emitted, "the same actions in the audit log and the feed");
+    for staff_only in AuditAction::STAFF_ONLY {
+        assert!(!seen.contains(&staff_only.as_str()), "{staff_only} reached the feed");
+    }
+
+    // Staff see the internal note in the organization's audit log.
+    let res = app
+        .get(&format!(
+            "/v1/audit-events?organization_id={}&action=support_ticket.internal_note_added",
+            org.id
+        ))
+        .bearer(&support.token)
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.body["items"].as_array().unwrap().len(), 1, "{}", res.body);
 }

@@ -148,6 +148,7 @@ impl TestApp {
         RequestBuilder {
             app: self,
             req: test::TestRequest::default().method(method).uri(path),
+            stalled: None,
         }
     }
     pub fn get(&self, path: &str) -> RequestBuilder<'_> {
@@ -278,6 +279,8 @@ pub struct Org {
 pub struct RequestBuilder<'a> {
     app: &'a TestApp,
     req: test::TestRequest,
+    /// A body that sends its first bytes and then nothing more, never ending.
+    stalled: Option<&'static [u8]>,
 }
 
 impl RequestBuilder<'_> {
@@ -289,6 +292,22 @@ impl RequestBuilder<'_> {
     }
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.req = self.req.insert_header((name, value));
+        self
+    }
+    /// Adds a header beside any of the same name.
+    pub fn append_header(mut self, name: &str, value: &str) -> Self {
+        self.req = self.req.append_header((name, value));
+        self
+    }
+    /// The request comes from `address` (the socket's peer).
+    pub fn peer(mut self, address: &str) -> Self {
+        self.req = self.req.peer_addr(address.parse().expect("a socket address"));
+        self
+    }
+    /// A JSON body whose first bytes arrive and whose rest never does.
+    pub fn stalled_json(mut self, first: &'static [u8]) -> Self {
+        self.req = self.req.insert_header((header::CONTENT_TYPE, "application/json"));
+        self.stalled = Some(first);
         self
     }
     pub fn json(mut self, body: &Value) -> Self {
@@ -306,7 +325,17 @@ impl RequestBuilder<'_> {
         self
     }
     pub async fn send(self) -> TestResponse {
-        let response = match self.app.service.call(self.req.to_request()).await {
+        let mut request = self.req.to_request();
+        if let Some(first) = self.stalled {
+            use futures_util::StreamExt;
+            let chunks = futures_util::stream::once(async move {
+                Ok::<_, actix_web::error::PayloadError>(actix_web::web::Bytes::from_static(first))
+            })
+            .chain(futures_util::stream::pending());
+            let stream: std::pin::Pin<Box<dyn futures_util::Stream<Item = _>>> = Box::pin(chunks);
+            request = request.replace_payload(actix_web::dev::Payload::from(stream)).0;
+        }
+        let response = match self.app.service.call(request).await {
             Ok(r) => r.into_parts().1,
             Err(e) => e.error_response(),
         };
