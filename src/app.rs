@@ -42,6 +42,7 @@ fn v1_routes(cfg: &mut ServiceConfig) {
         .service(
             scope::scope("/users")
                 .service(users::handlers::get_current_user)
+                .service(users::handlers::change_password)
                 .service(users::handlers::list_users)
                 .service(users::handlers::invite_user)
                 .service(users::handlers::get_user)

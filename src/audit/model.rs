@@ -31,6 +31,7 @@ string_enum! {
         UserUpdated => "user.updated",
         UserRoleChanged => "user.role_changed",
         UserStatusChanged => "user.status_changed",
+        UserPasswordChanged => "user.password_changed",
         UserRemoved => "user.removed",
         PublisherProfileCreated => "publisher_profile.created",
         PublisherProfileUpdated => "publisher_profile.updated",

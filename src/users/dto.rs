@@ -99,3 +99,21 @@ pub struct ListUsersQuery {
     /// Staff only: one organization's users.
     pub organization_id: Option<OrganizationId>,
 }
+
+/// `POST /v1/users/me/password`: the caller's current password and the new one.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "correct horse battery staple", "new_password": "a stapler of eleven horses"}))]
+pub struct ChangePassword {
+    #[validate(length(min = 1, max = 1024))]
+    #[schema(format = Password)]
+    pub current_password: String,
+    #[validate(length(
+        min = 10,
+        max = 128,
+        code = "invalid_password",
+        message = "must be 10 to 128 characters"
+    ))]
+    #[schema(format = Password)]
+    pub new_password: String,
+}

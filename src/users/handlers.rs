@@ -1,12 +1,12 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
-use super::dto::{Invitation, InviteUser, ListUsersQuery, UpdateUser, UserView};
+use super::dto::{ChangePassword, Invitation, InviteUser, ListUsersQuery, UpdateUser, UserView};
 use super::repo::Filter;
 use super::service;
-use crate::auth::Caller;
+use crate::auth::{Caller, passwords};
 use crate::db;
-use crate::error::ApiError;
+use crate::error::{ApiError, IssueCode};
 use crate::http::body::Body;
 use crate::http::conditional::{created, entity};
 use crate::http::pagination::respond_page;
@@ -30,6 +30,53 @@ pub async fn get_current_user(caller: Caller, state: web::Data<AppState>) -> Res
     let user = db::read(&state.pool, move |conn| service::current(conn, &caller)).await?;
     let version = user.version;
     Ok(entity(StatusCode::OK, &UserView::from(user), version))
+}
+
+#[utoipa::path(
+    operation_id = "change_password",
+    tag = "users",
+    summary = "Change one's own password",
+    description = "Checks `current_password` (wrong: 422 pointing at it; after 5 failures within 15 minutes, 429), \
+refuses a weak `new_password` (422 `weak_password`), and ends every session of the caller: every token issued \
+before, this request's included, stops working; log in again with the new password.",
+    request_body = ChangePassword,
+    responses(
+        (status = 204, description = "Changed; log in again"),
+        (status = 429, response = TooManyRequests),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/me/password")]
+pub async fn change_password(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: Body<ChangePassword>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner();
+    let me = caller.clone();
+    let user = db::read(&state.pool, move |conn| service::current(conn, &me)).await?;
+    state.login_limiter.check(&user.email).map_err(ApiError::rate_limited)?;
+    let verified = passwords::verify_blocking(input.current_password, user.password_hash.clone()).await?;
+    if !verified {
+        state.login_limiter.failed(&user.email);
+        return Err(ApiError::invalid_field(
+            "#/current_password",
+            IssueCode::InvalidPassword,
+            "is not the current password",
+        ));
+    }
+    passwords::require_strong(
+        &input.new_password,
+        "#/new_password",
+        &[&user.email, &user.display_name],
+    )?;
+    let password_hash = passwords::hash_blocking(input.new_password).await?;
+    let version = user.version;
+    db::write(&state.pool, move |conn| {
+        service::change_password(conn, &caller, version, &password_hash)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[utoipa::path(

@@ -26,6 +26,37 @@ pub fn current(conn: &mut DbConn, caller: &Caller) -> Result<User, ApiError> {
     repo::find(conn, &caller.id)?.ok_or_else(ApiError::not_found)
 }
 
+/// The caller's new password (already checked and hashed): every session of the caller ends,
+/// this one included, because tokens issued until now are void.
+pub fn change_password(
+    conn: &mut DbConn,
+    caller: &Caller,
+    expected_version: i64,
+    password_hash: &str,
+) -> Result<(), ApiError> {
+    let user = current(conn, caller)?;
+    if user.version != expected_version {
+        // Changed since the current password was checked (another change of password, say).
+        return Err(ApiError::new(
+            ErrorCode::RequestInProgress,
+            "The user changed while the password was checked; retry.",
+        ));
+    }
+    let changes = UserChanges {
+        password_hash: Some(Some(password_hash.to_owned())),
+        tokens_valid_after: Some(Some(chrono::Utc::now().timestamp() + 1)),
+        ..Default::default()
+    };
+    let change = Change::new(
+        AuditAction::UserPasswordChanged,
+        user.id.as_str(),
+        user.organization_id.as_ref(),
+    );
+    workflow::commit(conn, Some(&caller.actor()), change, |conn| {
+        repo::update(conn, &user.id, user.version, &changes)
+    })
+}
+
 /// The user if the caller may see it; 404 otherwise, as for an id that does not exist.
 pub fn visible(conn: &mut DbConn, caller: &Caller, id: &UserId) -> Result<User, ApiError> {
     repo::find(conn, id)?

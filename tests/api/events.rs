@@ -282,7 +282,7 @@ fn expect(res: TestResponse, status: StatusCode, what: &str) -> Value {
 }
 
 /// organization.updated; user.invited, .activated, .role_changed, .status_changed, .updated,
-/// .removed (organization.created and user.created come with the enrolment).
+/// .removed, .password_changed (organization.created and user.created come with the enrolment).
 async fn organization_and_users(app: &TestApp, org: &Org) {
     let renamed = app
         .patch("/v1/organization")
@@ -304,6 +304,14 @@ async fn organization_and_users(app: &TestApp, org: &Org) {
     }
     let removed = app.delete(&path).bearer(&org.owner.token).send().await;
     expect(removed, StatusCode::NO_CONTENT, "user.removed");
+    let other = app.member(org, "developer").await;
+    let changed = app
+        .post("/v1/users/me/password")
+        .bearer(&other.token)
+        .json(&json!({"current_password": crate::helpers::PASSWORD, "new_password": "a stapler of eleven horses"}))
+        .send()
+        .await;
+    expect(changed, StatusCode::NO_CONTENT, "user.password_changed");
 }
 
 /// publisher_profile.created, .updated, .deleted.

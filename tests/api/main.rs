@@ -16,6 +16,7 @@ mod offers;
 mod openapi;
 mod publishers;
 mod receiver;
+mod sessions;
 mod solutions;
 mod tickets;
 mod tokens;

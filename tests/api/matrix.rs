@@ -73,6 +73,7 @@ fn allowed(operation_id: &str) -> &'static [&'static str] {
         "certify_submission" => REVIEWER,
         "add_support_ticket_comment" => COMMENTERS,
         "get_current_user"
+        | "change_password"
         | "list_users"
         | "get_user"
         | "list_publisher_profiles"
@@ -156,6 +157,11 @@ async fn prepare(app: &TestApp, w: &World, operation_id: &str) -> (String, Optio
         "get_organization" => ("/v1/organization".into(), None),
         "update_organization" => ("/v1/organization".into(), Some(json!({"name": "Renamed"}))),
         "get_current_user" => ("/v1/users/me".into(), None),
+        // The same password again: still a change, which ends the caller's sessions.
+        "change_password" => (
+            "/v1/users/me/password".into(),
+            Some(json!({"current_password": crate::helpers::PASSWORD, "new_password": crate::helpers::PASSWORD})),
+        ),
         "list_users" => ("/v1/users".into(), None),
         "invite_user" => (
             "/v1/users".into(),
@@ -419,7 +425,7 @@ async fn every_role_gets_what_the_capability_table_gives_on_every_operation(app:
     }
     members.push(("support", app.staff(Role::Support).await));
     members.push(("reviewer", app.staff(Role::Reviewer).await));
-    let world = World { org, members };
+    let mut world = World { org, members };
     let doc: Value = serde_json::from_str(&cosell::app::openapi_json()).unwrap();
     let mut cells = 0;
     for (_, item) in doc["paths"].as_object().unwrap() {
@@ -470,6 +476,16 @@ async fn every_role_gets_what_the_capability_table_gives_on_every_operation(app:
                     );
                 }
                 cells += 1;
+                if id == "change_password" {
+                    // Its sessions ended: the member logs in again for the operations that follow.
+                    let member = &mut world.members.iter_mut().find(|(r, _)| r == role).unwrap().1;
+                    let stale = app.get("/v1/users/me").bearer(&member.token).send().await;
+                    assert_eq!(stale.status, StatusCode::UNAUTHORIZED, "{at}: the session outlived it");
+                    member.token = app.login(&member.email, crate::helpers::PASSWORD).await;
+                    if *role == "owner" {
+                        world.org.owner.token = member.token.clone();
+                    }
+                }
             }
         }
     }
