@@ -99,6 +99,32 @@ pub fn unambiguous_url(raw: &str, schemes: &[&str]) -> Result<url::Url, &'static
     Ok(url)
 }
 
+/// What is stored of an https URL: the parser's serialization (host lower-cased, default port
+/// dropped, an empty path made `/`). A value [`unambiguous_url`] refuses is kept as sent, for
+/// validation to answer 422 with its reason.
+pub fn https_serialization(raw: String) -> String {
+    match unambiguous_url(&raw, &["https"]) {
+        Ok(url) => url.to_string(),
+        Err(_) => raw,
+    }
+}
+
+/// `deserialize_with` for a URL member: its [`https_serialization`].
+pub fn url_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    <String as serde::Deserialize>::deserialize(deserializer).map(https_serialization)
+}
+
+/// `deserialize_with` for an optional URL member (`null` or absent: none).
+pub fn optional_url_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    <Option<String> as serde::Deserialize>::deserialize(deserializer).map(|url| url.map(https_serialization))
+}
+
+/// `deserialize_with` for a URL member of a merge patch whose column cannot be empty: absent is
+/// unchanged (with `#[serde(default)]`), `null` is refused.
+pub fn patched_url_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    url_text(deserializer).map(Some)
+}
+
 /// An absolute `https://` URL, read alike by every parser ([`unambiguous_url`]).
 pub fn https_url(value: &str) -> Result<(), ValidationError> {
     unambiguous_url(value, &["https"]).map(|_| ()).map_err(|reason| {

@@ -80,7 +80,7 @@ pub struct Setup {
     #[serde(default)]
     pub listing_option: Option<ListingOption>,
     /// Required for `free_trial`; https.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::validate::optional_url_text")]
     #[validate(custom(function = "crate::validate::https_url"))]
     #[schema(example = "https://contoso.example/trial")]
     pub trial_url: Option<String>,
@@ -99,7 +99,7 @@ pub struct Properties {
     #[validate(length(max = 2), custom(function = "crate::validate::labels"))]
     pub industries: Option<Vec<String>>,
     /// https; or set `standard_contract`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::validate::optional_url_text")]
     #[validate(custom(function = "crate::validate::https_url"))]
     #[schema(example = "https://contoso.example/terms")]
     pub terms_of_use_url: Option<String>,
@@ -119,7 +119,7 @@ pub struct SupportContact {
         length(max = 254)
     )]
     pub email: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::validate::optional_url_text")]
     #[validate(custom(function = "crate::validate::https_url"))]
     pub url: Option<String>,
 }
@@ -152,7 +152,7 @@ pub struct Listing {
     #[serde(default)]
     #[validate(length(max = 3), custom(function = "keywords"))]
     pub search_keywords: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::validate::optional_url_text")]
     #[validate(custom(function = "crate::validate::https_url"))]
     #[schema(example = "https://contoso.example/privacy")]
     pub privacy_policy_url: Option<String>,
@@ -232,7 +232,7 @@ pub struct ResellCsp {
     #[serde(default)]
     #[validate(length(max = 1000), nested)]
     pub partners: Option<Vec<CspPartner>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::validate::optional_url_text")]
     #[validate(custom(function = "crate::validate::https_url"))]
     pub marketing_materials_url: Option<String>,
     #[serde(default)]
@@ -265,7 +265,7 @@ pub struct CoSellDocument {
     #[serde(default)]
     #[validate(length(min = 1, max = 200), custom(function = "crate::validate::single_line"))]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::validate::optional_url_text")]
     #[validate(custom(function = "crate::validate::https_url"))]
     pub url: Option<String>,
 }
@@ -318,7 +318,7 @@ pub struct CoSell {
     #[serde(default)]
     #[validate(length(max = 50), nested)]
     pub contacts: Option<Vec<CoSellContact>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::validate::optional_url_text")]
     #[validate(custom(function = "crate::validate::https_url"))]
     pub landing_page_url: Option<String>,
 }
@@ -372,7 +372,7 @@ mod tests {
             "solution_areas": [{"area": "Data & AI", "sub_areas": ["Analytics"]}],
             "documents": [{"doc_type": "one_pager", "name": "One pager", "url": "https://contoso.example/1.pdf"}],
             "contacts": [{"name": "Sam", "email": "sam@contoso.example", "job_title": "AE", "role": "partner_sales", "countries": ["OOO"]}],
-            "landing_page_url": "https://contoso.example"
+            "landing_page_url": "https://contoso.example/"
         }));
     }
 }

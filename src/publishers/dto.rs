@@ -74,6 +74,7 @@ pub struct CreatePublisherProfile {
     )]
     pub contact_email: String,
     /// An https URL.
+    #[serde(deserialize_with = "crate::validate::url_text")]
     #[validate(custom(function = "crate::validate::https_url"))]
     pub website: String,
 }
@@ -98,7 +99,7 @@ pub struct UpdatePublisherProfile {
         length(max = 254)
     )]
     pub contact_email: Option<String>,
-    #[serde(default, deserialize_with = "non_null")]
+    #[serde(default, deserialize_with = "crate::validate::patched_url_text")]
     #[schema(nullable = false)]
     #[validate(custom(function = "crate::validate::https_url"))]
     pub website: Option<String>,

@@ -140,8 +140,7 @@ fn merge_target(
             Ok((merge, offer.name))
         }
         (None, Some(url)) => {
-            check_listing_url(url)?;
-            merge.listing_url = Some(url.clone());
+            merge.listing_url = Some(check_listing_url(url)?);
             Ok((merge, url.clone()))
         }
         _ => Err(ApiError::invalid_field(
@@ -172,7 +171,8 @@ fn live_offer_of(conn: &mut DbConn, solution: &Solution, offer_id: &OfferId) -> 
     Ok(offer)
 }
 
-fn check_listing_url(raw: &str) -> Result<(), ApiError> {
+/// The listing URL as stored (the parser's serialization), if it is a marketplace listing.
+fn check_listing_url(raw: &str) -> Result<String, ApiError> {
     let invalid = || {
         ApiError::invalid_field(
             "#/listing_url",
@@ -184,7 +184,7 @@ fn check_listing_url(raw: &str) -> Result<(), ApiError> {
     let url = url::Url::parse(raw).map_err(|_| invalid())?;
     let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
     if MARKETPLACE_HOSTS.contains(&host.as_str()) && url.port().is_none() {
-        Ok(())
+        Ok(url.to_string())
     } else {
         Err(invalid())
     }

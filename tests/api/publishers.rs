@@ -187,7 +187,7 @@ async fn profile_fields_are_validated_with_pointers(app: TestApp) {
     res.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_error");
     let unchanged = app.get(location).bearer(&org.owner.token).send().await;
     assert_eq!(unchanged.body["version"], 1);
-    assert_eq!(unchanged.body["website"], "https://contoso.example");
+    assert_eq!(unchanged.body["website"], "https://contoso.example/");
 }
 
 async fn another_organizations_profile_is_404_and_unchanged(app: TestApp) {

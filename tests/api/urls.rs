@@ -4,8 +4,13 @@ use serde_json::{Value, json};
 use crate::helpers::TestApp;
 use crate::offers::{complete_sections, draft, publisher};
 use crate::on_both;
+use crate::solutions::solution;
+use cosell::auth::roles::Role;
 
-on_both!(a_url_every_parser_reads_alike_or_none);
+on_both!(
+    a_url_every_parser_reads_alike_or_none,
+    a_url_is_stored_as_the_parser_serializes_it
+);
 
 /// URLs that WHATWG and RFC 3986 readers disagree on, or that carry markup.
 const AMBIGUOUS: [&str; 8] = [
@@ -81,4 +86,66 @@ async fn a_url_every_parser_reads_alike_or_none(app: TestApp) {
         .send()
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+}
+
+/// What is stored and shown is the serialization every reader agrees on, not the text as sent:
+/// scheme and host lower-cased, the default port dropped, an empty path made `/`.
+async fn a_url_is_stored_as_the_parser_serializes_it(app: TestApp) {
+    let org = app.enrol().await;
+    let support = app.staff(Role::Support).await;
+    let profile = publisher(&app, &org).await;
+    let offer = draft(&app, &org, "saas").await;
+
+    let res = app
+        .patch(&format!("/v1/publisher-profiles/{profile}"))
+        .bearer(&org.owner.token)
+        .json(&json!({"website": "HTTPS://Contoso.EXAMPLE:443"}))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.body["website"], "https://contoso.example/");
+
+    let mut sections = complete_sections();
+    sections["listing"]["privacy_policy_url"] = json!("HTTPS://Contoso.EXAMPLE:443/privacy");
+    sections["co_sell"] = json!({"landing_page_url": "https://CONTOSO.example"});
+    let res = app
+        .patch(&format!("/v1/offers/{offer}"))
+        .bearer(&org.owner.token)
+        .json(&sections)
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let shown = app
+        .get(&format!("/v1/offers/{offer}"))
+        .bearer(&org.owner.token)
+        .send()
+        .await
+        .body;
+    assert_eq!(
+        shown["listing"]["privacy_policy_url"],
+        "https://contoso.example/privacy"
+    );
+    assert_eq!(shown["co_sell"]["landing_page_url"], "https://contoso.example/");
+
+    let id = solution(&app, &org, &support).await;
+    let ticket = app
+        .post(&format!("/v1/solutions/{id}/merge"))
+        .bearer(&org.owner.token)
+        .json(&json!({"listing_url": "https://AppSource.Microsoft.com:443/product/x"}))
+        .send()
+        .await;
+    assert_eq!(ticket.status, StatusCode::CREATED, "{}", ticket.body);
+    assert_eq!(
+        ticket.body["merge"]["listing_url"],
+        "https://appsource.microsoft.com/product/x"
+    );
+
+    let hook = app
+        .post("/v1/webhook-endpoints")
+        .bearer(&org.owner.token)
+        .json(&json!({"url": "https://Hooks.Contoso.example:443", "enabled_events": ["*"]}))
+        .send()
+        .await;
+    assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.body);
+    assert_eq!(hook.body["endpoint"]["url"], "https://hooks.contoso.example/");
 }
