@@ -2,7 +2,8 @@
 """`make faults`: what only a real server shows. Each part starts `cosell serve` processes of its own.
 
   two_processes  two servers on one PostgreSQL database: racing transitions, racing PATCHes with one
-                 If-Match, and one Idempotency-Key sent to both; one winner each time, one audit event
+                 If-Match, and one Idempotency-Key sent to both; one winner each time, one audit event;
+                 failed passwords and enrolments counted by either bind both
   crash          kill -9 during a write load on SQLite, restart, then check that every answered write
                  is there, every state is one its machine allows, and every change has one audit event
   soak           several writers and readers on SQLite for FAULTS_SOAK_SECONDS (default 60): no 5xx
@@ -67,12 +68,12 @@ def http(base, method, path, token=None, body=None, headers=None, raw=None):
 
 
 class Server:
-    def __init__(self, database_url, port, log):
+    def __init__(self, database_url, port, log, **settings):
         self.base = f"http://127.0.0.1:{port}"
         self.env = dict(os.environ, COSELL_DATABASE_URL=database_url, COSELL_JWT_SECRET=SECRET, COSELL_LOG="warn",
                         COSELL_BIND=f"127.0.0.1:{port}", COSELL_WORKERS="2", COSELL_WEBHOOK_ALLOW_HTTP="true",
                         COSELL_WEBHOOK_ALLOW_PRIVATE="true", COSELL_WEBHOOK_TIMEOUT_MS="2000",
-                        COSELL_WEBHOOK_RETRY_SCHEDULE="1,1,1,1,1")
+                        COSELL_WEBHOOK_RETRY_SCHEDULE="1,1,1,1,1", **settings)
         self.log = log
         self.proc = None
 
@@ -108,6 +109,13 @@ def enrol(base):
         "owner": {"email": email, "display_name": "Owner", "password": PASSWORD}})
     assert status == 201, body
     return mpn, login(base, email)
+
+
+def enrol_status(base):
+    mpn = str(uuid.uuid4().int % 9_000_000_000 + 1_000_000_000)
+    return http(base, "POST", "/v1/accounts", body={
+        "organization": {"name": "Faults", "mpn_id": mpn, "country": "US"},
+        "owner": {"email": f"owner-{mpn}@faults.example", "display_name": "Owner", "password": PASSWORD}})[0]
 
 
 def login(base, email):
@@ -163,8 +171,9 @@ def two_processes(work):
     sep = "&" if "?" in url else "?"
     database = f"{url}{sep}options=-csearch_path%3D{schema}"
     log = open(os.path.join(work, "two.log"), "w")
-    a = Server(database, 18381, log).start()
-    b = Server(database, 18382, log).start()
+    # Three enrolments per address and hour, to see the budget shared by both processes.
+    a = Server(database, 18381, log, COSELL_LIMIT_ENROLMENTS_PER_HOUR="3").start()
+    b = Server(database, 18382, log, COSELL_LIMIT_ENROLMENTS_PER_HOUR="3").start()
     try:
         mpn, token = enrol(a.base)
         a.admin("create-staff", "--email", "rev@faults.example", "--display-name", "R", "--role", "reviewer",
@@ -197,6 +206,16 @@ def two_processes(work):
         check(len(created) == 1 and all(s in (201, 409) for s in statuses), f"two processes, one Idempotency-Key: {statuses}")
         status, _, tickets = http(b.base, "GET", "/v1/support-tickets", token)
         check(len(tickets["items"]) == 1, f"two processes, one Idempotency-Key created {len(tickets['items'])} tickets")
+        # Budgets live in the database: failures and enrolments counted by one process bind the other.
+        guesses = [http(bases[i % 2], "POST", "/v1/auth/token", body={"email": "rev@faults.example",
+                                                                       "password": "not the password at all"})[0]
+                   for i in range(5)]
+        check(guesses == [401] * 5, f"two processes, wrong passwords: {guesses}")
+        right = [http(base, "POST", "/v1/auth/token", body={"email": "rev@faults.example", "password": PASSWORD})[0]
+                 for base in bases]
+        check(right == [429, 429], f"two processes, five failures on both block the pair on both: {right}")
+        enrolled = [enrol_status(base) for base in (b.base, a.base, b.base, a.base)]
+        check(enrolled == [201, 201, 429, 429], f"two processes, three enrolments per address in all: {enrolled}")
     finally:
         a.stop()
         b.stop()

@@ -92,6 +92,10 @@ pub struct Config {
     pub webhooks: WebhookSettings,
     /// `COSELL_BODY_TIMEOUT_SECONDS`: how long a request body may take to arrive (408 after).
     pub body_timeout_seconds: u32,
+    /// The per-address budgets of logins, enrolments and invitations.
+    pub limits: crate::auth::limiter::Limits,
+    /// `COSELL_TRUSTED_PROXIES`: the proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// How webhooks are delivered.
@@ -198,6 +202,27 @@ impl Config {
         let body_timeout_seconds = parse_number(get("COSELL_BODY_TIMEOUT_SECONDS"), 30, 1..=600)
             .map_err(|e| named("COSELL_BODY_TIMEOUT_SECONDS", e))?;
 
+        let default_limits = crate::auth::limiter::Limits::default();
+        let limits = crate::auth::limiter::Limits {
+            logins_per_minute: parse_number(
+                get("COSELL_LIMIT_LOGINS_PER_MINUTE"),
+                default_limits.logins_per_minute,
+                1..=1_000_000,
+            )
+            .map_err(|e| named("COSELL_LIMIT_LOGINS_PER_MINUTE", e))?,
+            enrolments_per_hour: parse_number(
+                get("COSELL_LIMIT_ENROLMENTS_PER_HOUR"),
+                default_limits.enrolments_per_hour,
+                1..=1_000_000,
+            )
+            .map_err(|e| named("COSELL_LIMIT_ENROLMENTS_PER_HOUR", e))?,
+        };
+        let trusted_proxies = get("COSELL_TRUSTED_PROXIES")
+            .map(|raw| parse_networks(&raw))
+            .transpose()
+            .map_err(|e| named("COSELL_TRUSTED_PROXIES", e))?
+            .unwrap_or_default();
+
         let flag = |name: &str| parse_flag(get(name)).map_err(|e| named(name, e));
         let auto_certify = flag("COSELL_AUTO_CERTIFY")?;
         let defaults = WebhookSettings::default();
@@ -231,8 +256,23 @@ impl Config {
             render_cache_mib,
             webhooks,
             body_timeout_seconds,
+            limits,
+            trusted_proxies,
         })
     }
+}
+
+/// A comma-separated list of networks (`10.0.0.0/8`) and addresses (`192.0.2.1`, one host).
+fn parse_networks(raw: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("`{s}` is neither a network (10.0.0.0/8) nor an address"))
+        })
+        .collect()
 }
 
 fn parse_flag(raw: Option<String>) -> Result<bool, String> {

@@ -1,6 +1,6 @@
 //! What every request shares: the database, the token keys, the limiter, the rendering caches.
 
-use crate::auth::limiter::LoginLimiter;
+use crate::auth::limiter::Limits;
 use crate::auth::roles::Role;
 use crate::auth::tokens::TokenKeys;
 use crate::config::{Config, DatabaseUrl, WebhookSettings};
@@ -11,7 +11,10 @@ use crate::render_cache::RenderCache;
 pub struct AppState {
     pub pool: DbPool,
     pub tokens: TokenKeys,
-    pub login_limiter: LoginLimiter,
+    /// The per-address budgets of the anonymous doors (their state is in the database).
+    pub limits: Limits,
+    /// The proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub auto_certify: bool,
     /// Rendered offers, per offer, role and version.
     pub offer_views: RenderCache<(OfferId, Role)>,
@@ -54,7 +57,8 @@ impl AppState {
         Ok(Self {
             pool,
             tokens: TokenKeys::hs256(&secret.0, config.token_ttl_seconds),
-            login_limiter: LoginLimiter::default(),
+            limits: config.limits,
+            trusted_proxies: config.trusted_proxies.clone(),
             auto_certify: config.auto_certify,
             // Three quarters for whole offers, a quarter for the much smaller list items.
             offer_views: RenderCache::new(config.render_cache_mib as usize * 768 * 1024),

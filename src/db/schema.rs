@@ -262,6 +262,14 @@ diesel::table! {
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_deliveries -> events (event_id));
 
+diesel::table! {
+    rate_limits (bucket) {
+        bucket -> Text,
+        spent -> Integer,
+        resets_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -277,4 +285,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     webhook_endpoints,
     webhook_deliveries,
+    rate_limits,
 );

@@ -3,6 +3,7 @@
 //! routes. It knows no resource.
 
 pub mod body;
+pub mod client;
 pub mod conditional;
 pub mod fallback;
 pub mod headers;

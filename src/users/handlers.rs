@@ -4,6 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use super::dto::{ChangePassword, Invitation, InviteUser, ListUsersQuery, UpdateUser, UserView};
 use super::repo::Filter;
 use super::service;
+use crate::auth::limiter::{self, Client};
 use crate::auth::{Caller, passwords};
 use crate::db;
 use crate::error::{ApiError, IssueCode};
@@ -49,16 +50,19 @@ before, this request's included, stops working; log in again with the new passwo
 #[post("/me/password")]
 pub async fn change_password(
     caller: Caller,
+    client: Client,
     state: web::Data<AppState>,
     body: Body<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let me = caller.clone();
     let user = db::read(&state.pool, move |conn| service::current(conn, &me)).await?;
-    state.login_limiter.check(&user.email).map_err(ApiError::rate_limited)?;
+    let failures = limiter::failures(&user.email, &client);
+    let blocked = failures.clone();
+    db::read(&state.pool, move |conn| limiter::check(conn, &blocked)).await?;
     let verified = passwords::verify_blocking(input.current_password, user.password_hash.clone()).await?;
     if !verified {
-        state.login_limiter.failed(&user.email);
+        db::write(&state.pool, move |conn| limiter::record(conn, &failures)).await?;
         return Err(ApiError::invalid_field(
             "#/current_password",
             IssueCode::InvalidPassword,

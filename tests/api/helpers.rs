@@ -41,6 +41,30 @@ macro_rules! on_both {
     )+};
 }
 
+/// Declares async tests that run once on SQLite and once on PostgreSQL, each on an app started
+/// with `settings` as well as the tests' own.
+#[macro_export]
+macro_rules! on_both_with {
+    ($settings:expr; $($name:ident),+ $(,)?) => {$(
+        mod $name {
+            async fn run(backend: $crate::helpers::Backend) {
+                match $crate::helpers::TestApp::start_with(backend, $settings).await {
+                    Some(app) => super::$name(app).await,
+                    None => eprintln!("COSELL_TEST_POSTGRES_URL is not set: skipped on PostgreSQL"),
+                }
+            }
+            #[actix_web::test]
+            async fn sqlite() {
+                run($crate::helpers::Backend::Sqlite).await;
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                run($crate::helpers::Backend::Postgres).await;
+            }
+        }
+    )+};
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -52,13 +76,20 @@ pub struct TestApp {
     pub pool: DbPool,
     pub backend: Backend,
     cleanup: Cleanup,
+    /// The settings it was started with.
+    vars: Vec<(String, String)>,
     /// The purge and the webhook dispatcher, as a serving process runs them.
     _background: cosell::background::Background,
 }
 
 enum Cleanup {
     Dir(PathBuf),
-    Schema { admin_url: String, schema: String },
+    Schema {
+        admin_url: String,
+        schema: String,
+    },
+    /// Another app on the database of the first: the first cleans up.
+    None,
 }
 
 impl Drop for TestApp {
@@ -72,6 +103,7 @@ impl Drop for TestApp {
                     let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut conn);
                 }
             }
+            Cleanup::None => {}
         }
     }
 }
@@ -116,8 +148,20 @@ impl TestApp {
             ("COSELL_WEBHOOK_ALLOW_PRIVATE".into(), "true".into()),
             ("COSELL_WEBHOOK_RETRY_SCHEDULE".into(), "0,0,0".into()),
             ("COSELL_WEBHOOK_TIMEOUT_MS".into(), "3000".into()),
+            // Every test request comes from one client; the limits' own tests lower these.
+            ("COSELL_LIMIT_LOGINS_PER_MINUTE".into(), "100000".into()),
+            ("COSELL_LIMIT_ENROLMENTS_PER_HOUR".into(), "100000".into()),
         ];
         vars.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        Some(Self::serve(backend, vars, cleanup).await)
+    }
+
+    /// A second server process on this app's database, with the same settings.
+    pub async fn another_process(&self) -> Self {
+        Self::serve(self.backend, self.vars.clone(), Cleanup::None).await
+    }
+
+    async fn serve(backend: Backend, vars: Vec<(String, String)>, cleanup: Cleanup) -> Self {
         let config = Config::from_lookup(|name| vars.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
             .expect("test config");
         let state = AppState::prepare(&config).expect("prepare the application");
@@ -127,20 +171,21 @@ impl TestApp {
         let service = boxed::service(actix_service::ServiceExt::map(app, |res: ServiceResponse<_>| {
             res.map_into_boxed_body()
         }));
-        Some(Self {
+        Self {
             service,
             pool,
             backend,
             cleanup,
+            vars,
             _background: background,
-        })
+        }
     }
 
     /// The database file of a SQLite test app.
     pub fn sqlite_path(&self) -> Option<PathBuf> {
         match &self.cleanup {
             Cleanup::Dir(dir) => Some(dir.join("cosell.db")),
-            Cleanup::Schema { .. } => None,
+            Cleanup::Schema { .. } | Cleanup::None => None,
         }
     }
 

@@ -10,6 +10,7 @@ mod conventions;
 mod events;
 mod hardening;
 mod identity;
+mod limits;
 mod matrix;
 mod migrations;
 mod offers;
