@@ -30,6 +30,8 @@ use crate::{
 fn v1_routes(cfg: &mut ServiceConfig) {
     cfg.service(accounts::handlers::create_account)
         .service(accounts::handlers::create_token)
+        .service(accounts::handlers::refresh)
+        .service(accounts::handlers::logout)
         .service(accounts::handlers::accept_invitation)
         .service(organizations::handlers::get_organization)
         .service(organizations::handlers::update_organization)

@@ -27,7 +27,7 @@ pub fn start(state: &AppState) -> Result<Background, String> {
 /// How often what has outlived its retention is deleted.
 const PURGE_INTERVAL: Duration = Duration::from_secs(60 * 60);
 
-/// Deletes expired idempotency keys, events and rate-limit windows at start and then every [`PURGE_INTERVAL`],
+/// Deletes expired idempotency keys, events, rate-limit windows and refresh tokens at start and then every [`PURGE_INTERVAL`],
 /// from a thread of its own; stops when dropped.
 struct Maintenance {
     running: Arc<AtomicBool>,
@@ -61,10 +61,11 @@ impl Maintenance {
 type Purge = fn(&mut crate::db::DbConn) -> Result<usize, crate::error::ApiError>;
 
 fn purge(pool: &DbPool) {
-    let purges: [(&str, Purge); 3] = [
+    let purges: [(&str, Purge); 4] = [
         ("idempotency keys", crate::idempotency::purge_expired),
         ("events", crate::events::service::purge_expired),
         ("rate limits", crate::auth::limiter::purge_expired),
+        ("refresh tokens", crate::accounts::sessions::purge_expired),
     ];
     for (what, purge) in purges {
         match crate::db::write_blocking(pool, purge) {

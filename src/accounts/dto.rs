@@ -68,15 +68,43 @@ pub struct TokenRequest {
     pub password: String,
 }
 
+/// An access token, and the refresh token that gets the next one.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenResponse {
     #[schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…")]
     pub access_token: String,
     #[schema(example = "Bearer")]
     pub token_type: &'static str,
-    /// Seconds until the token expires.
+    /// Seconds until the access token expires.
     #[schema(example = 900)]
     pub expires_in: i64,
+    /// Opaque; good for one `POST /v1/auth/refresh`, which answers the next one. Keep it secret:
+    /// presenting one that was already used ends the session.
+    #[schema(example = "csrt_Vb8qk1m3t0W2n5P7r9T1v3X5z7B9d1F3h5J7l9N1p3R")]
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires.
+    #[schema(example = 2592000)]
+    pub refresh_expires_in: i64,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "csrt_Vb8qk1m3t0W2n5P7r9T1v3X5z7B9d1F3h5J7l9N1p3R"}))]
+pub struct RefreshRequest {
+    #[validate(length(min = 1, max = 256))]
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "csrt_Vb8qk1m3t0W2n5P7r9T1v3X5z7B9d1F3h5J7l9N1p3R", "everywhere": false}))]
+pub struct LogoutRequest {
+    #[validate(length(min = 1, max = 256))]
+    pub refresh_token: String,
+    /// End every session of the token's user as well: every refresh token, and every access
+    /// token issued until now.
+    #[serde(default)]
+    pub everywhere: bool,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

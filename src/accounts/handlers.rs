@@ -1,8 +1,11 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
 
-use super::dto::{AcceptInvitation, Account, CreateAccount, TokenRequest, TokenResponse};
+use super::dto::{
+    AcceptInvitation, Account, CreateAccount, LogoutRequest, RefreshRequest, TokenRequest, TokenResponse,
+};
 use super::service;
+use super::sessions::{self, Refreshed};
 use crate::auth::crypto::sha256_hex;
 use crate::auth::limiter::{self, Client};
 use crate::auth::passwords;
@@ -14,7 +17,7 @@ use crate::openapi::responses::*;
 use crate::organizations::dto::OrganizationView;
 use crate::state::AppState;
 use crate::users::dto::UserView;
-use crate::users::model::UserStatus;
+use crate::users::model::{User, UserStatus};
 use crate::users::{repo as users, service as user_service};
 
 #[utoipa::path(
@@ -104,22 +107,97 @@ pub async fn create_token(
             return Err(ApiError::unauthenticated("Wrong e-mail or password."));
         }
     };
+    let session_user = user.clone();
+    let refresh_token = db::write(&state.pool, move |conn| {
+        limiter::clear(conn, &failures[0])?;
+        users::record_login(conn, &session_user.id)?;
+        sessions::start(conn, &session_user)
+    })
+    .await?;
+    tokens(&state, &user, refresh_token)
+}
+
+/// The answer of a login or refresh: an access token for `user` and the refresh token.
+fn tokens(state: &AppState, user: &User, refresh_token: String) -> Result<HttpResponse, ApiError> {
     let access_token = state
         .tokens
         .issue(user.id, user.organization_id, user.role, user.tokens_valid_after)?;
-    let id = user.id;
-    db::write(&state.pool, move |conn| {
-        limiter::clear(conn, &failures[0])?;
-        users::record_login(conn, &id)
-    })
-    .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(TokenResponse {
             access_token,
             token_type: "Bearer",
             expires_in: state.tokens.ttl_seconds,
+            refresh_token,
+            refresh_expires_in: sessions::REFRESH_TTL_SECONDS,
         }))
+}
+
+#[utoipa::path(
+    operation_id = "refresh_token",
+    tag = "accounts",
+    summary = "Get a new access token",
+    description = "Exchanges a refresh token for a new access token and the next refresh token; the one sent \
+is used up. A refresh token that is unknown, expired or revoked, or whose user was disabled or changed password \
+since, is 401. One that was already used is 401 as well and ends its session: every refresh token descended from \
+the same login is revoked, because one of its copies is in other hands. Counted on the client address's login \
+budget.",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair", body = TokenResponse),
+        (status = 401, response = Unauthenticated),
+        (status = 429, response = TooManyRequests),
+    ),
+    security(())
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    client: Client,
+    body: Body<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner();
+    let attempts = state.limits.logins(&client);
+    let refreshed = db::write(&state.pool, move |conn| {
+        limiter::spend(conn, &attempts)?;
+        sessions::rotate(conn, &input.refresh_token)
+    })
+    .await?;
+    match refreshed {
+        Refreshed::Rotated { user, refresh_token } => tokens(&state, &user, refresh_token),
+        Refreshed::Refused => Err(ApiError::unauthenticated(
+            "The refresh token is unknown, expired or revoked; log in again.",
+        )),
+        Refreshed::Reused => {
+            tracing::warn!("a used refresh token was presented again: its session is revoked");
+            Err(ApiError::unauthenticated(
+                "The refresh token was already used; its session is revoked. Log in again.",
+            ))
+        }
+    }
+}
+
+#[utoipa::path(
+    operation_id = "logout",
+    tag = "accounts",
+    summary = "End a session",
+    description = "Revokes the refresh token and every token of its session; with `everywhere`, every session \
+of its user, and the access tokens issued until now stop working too. Access tokens of the session otherwise \
+expire on their own (`expires_in`). A token that is unknown or already void is no error: 204 all the same.",
+    request_body = LogoutRequest,
+    responses(
+        (status = 204, description = "The session is over"),
+    ),
+    security(())
+)]
+#[post("/auth/logout")]
+pub async fn logout(state: web::Data<AppState>, body: Body<LogoutRequest>) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner();
+    db::write(&state.pool, move |conn| {
+        sessions::logout(conn, &input.refresh_token, input.everywhere)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[utoipa::path(

@@ -270,6 +270,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        token_hash -> Text,
+        user_id -> Text,
+        family_id -> Text,
+        issued_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -286,4 +299,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints,
     webhook_deliveries,
     rate_limits,
+    refresh_tokens,
 );
