@@ -16,7 +16,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::http::headers::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, REQUEST_ID};
-use crate::http::{fallback, idempotency, request_id};
+use crate::http::{conditional, fallback, idempotency, request_id};
 use crate::openapi::ApiDoc;
 use crate::service_endpoints::{self as service, Document};
 pub use crate::state::AppState;
@@ -191,6 +191,7 @@ pub fn build_app(
             ),
         )
         .default_service(web::to(fallback::unmatched))
+        .wrap(from_fn(conditional::not_modified))
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(fallback::query_guard))
         .wrap(cors(&cors_origins))
@@ -204,6 +205,7 @@ fn cors(origins: &[String]) -> Cors {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::IF_MATCH,
+            header::IF_NONE_MATCH,
             IDEMPOTENCY_KEY,
             REQUEST_ID,
         ])
@@ -214,6 +216,7 @@ fn cors(origins: &[String]) -> Cors {
             REQUEST_ID,
             header::RETRY_AFTER,
             IDEMPOTENT_REPLAYED,
+            header::WWW_AUTHENTICATE,
         ])
         .max_age(3600);
     for origin in origins {

@@ -52,6 +52,7 @@ pub struct Document(pub String);
     operation_id = "get_openapi_document",
     tag = "service",
     summary = "This OpenAPI document",
+    description = "The document this service is generated from, as served to Swagger UI and code generators; the same as the committed `openapi/openapi.json`. No authentication.",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)),
     security(())
 )]

@@ -182,6 +182,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request("The request body is empty; send a JSON object."));
     }
+    // Every body is an object: serde would read a struct from an array as well (`[]` as an empty
+    // patch). `null` stands for no body where a body is optional, and is refused elsewhere.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') && bytes.trim_ascii() != b"null" {
+        return Err(ApiError::bad_request("The request body must be a JSON object."));
+    }
     if has_escaped_nul(bytes) {
         return Err(ApiError::bad_request("Text must not contain NUL characters (\\u0000)."));
     }
@@ -197,6 +203,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 /// Reads `T` from JSON already parsed (a body kept whole as well), with the answers of
 /// [`parse_json`] for what does not fit.
 pub fn parse_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ApiError> {
+    if !value.is_object() {
+        return Err(ApiError::bad_request("The request body must be a JSON object."));
+    }
     serde_path_to_error::deserialize(value).map_err(shape_error)
 }
 
@@ -216,6 +225,14 @@ fn shape_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
             pointer,
             IssueCode::UnknownField,
             strip_position(&message),
+        )]);
+    }
+    // A required member that is absent: the form can show which.
+    if let Some(field) = missing_field_name(&message) {
+        return ApiError::validation(vec![FieldIssue::new(
+            format!("{pointer}/{field}"),
+            IssueCode::Required,
+            "is required",
         )]);
     }
     let detail = if inner.is_syntax() || inner.is_eof() {
@@ -330,6 +347,11 @@ fn has_escaped_nul(bytes: &[u8]) -> bool {
 
 fn unknown_field_name(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next().map(|f| pointer_token(f).into_owned())
+}
+
+fn missing_field_name(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
     rest.split('`').next().map(|f| pointer_token(f).into_owned())
 }
 

@@ -91,6 +91,7 @@ pub async fn list_offers(
     operation_id = "get_offer",
     tag = "offers",
     summary = "Get an offer",
+    description = "The offer with its six sections, `allowed_actions` for the caller's role, and the co-sell standing it inherited. Another organization's offer is 404. Answers 304 to `If-None-Match` with the current `ETag`.",
     params(("id" = Uuid, Path, description = "Offer id")),
     responses(
         (status = 200, description = "The offer with its sections and the caller's allowed actions", body = OfferView, headers(("ETag" = String))),
@@ -268,6 +269,7 @@ pub async fn list_offer_history(
     operation_id = "list_offer_submissions",
     tag = "submissions",
     summary = "List an offer's submissions",
+    description = "Every publish attempt of the offer, newest first, with its certification result and feedback; a page as every list.",
     params(("id" = Uuid, Path, description = "Offer id"), PageQuery),
     responses(
         (status = 200, description = "One page of submissions, newest first", body = Page<SubmissionView>),

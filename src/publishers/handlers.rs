@@ -20,6 +20,7 @@ use crate::state::AppState;
     operation_id = "list_publisher_profiles",
     tag = "publisher-profiles",
     summary = "List publisher profiles",
+    description = "The organization's publisher profiles, newest first; deleted ones are not listed. Staff see every organization's.",
     params(ListPublisherProfilesQuery),
     responses(
         (status = 200, description = "One page of profiles, newest first", body = Page<PublisherProfileView>),
@@ -81,6 +82,7 @@ pub async fn create_publisher_profile(
     operation_id = "get_publisher_profile",
     tag = "publisher-profiles",
     summary = "Get a publisher profile",
+    description = "One publisher profile of the organization; another organization's is 404. Answers 304 to `If-None-Match` with the current `ETag`.",
     params(("id" = Uuid, Path, description = "Publisher profile id")),
     responses(
         (status = 200, description = "The profile", body = PublisherProfileView, headers(("ETag" = String))),

@@ -97,6 +97,7 @@ pub async fn list_solutions(
     operation_id = "get_solution",
     tag = "solutions",
     summary = "Get a legacy solution",
+    description = "A legacy co-sell solution with its co-sell status, incentives, referral pipeline, `migration_status` and the actions open to the caller; `links.ticket` names its merge request while one is open.",
     params(("id" = Uuid, Path, description = "Solution id")),
     responses(
         (status = 200, description = "The solution", body = SolutionView, headers(("ETag" = String))),

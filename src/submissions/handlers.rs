@@ -50,6 +50,7 @@ pub async fn list_submissions(
     operation_id = "get_submission",
     tag = "submissions",
     summary = "Get a submission",
+    description = "One publish attempt: its state (certification, preview, live), the certification result and feedback, and the actions open to the caller.",
     params(("id" = Uuid, Path, description = "Submission id")),
     responses(
         (status = 200, description = "The submission with its steps, certification and snapshot", body = SubmissionView, headers(("ETag" = String))),

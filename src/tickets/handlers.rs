@@ -112,6 +112,7 @@ pub async fn list_support_tickets(
     operation_id = "get_support_ticket",
     tag = "support-tickets",
     summary = "Get a support ticket",
+    description = "One ticket with its status, assignee and, for a merge request, the merge it asks for. Partners see their organization's tickets; staff see all.",
     params(("id" = Uuid, Path, description = "Ticket id")),
     responses(
         (status = 200, description = "The ticket", body = TicketView, headers(("ETag" = String))),

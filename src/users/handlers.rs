@@ -21,6 +21,7 @@ use crate::state::AppState;
     operation_id = "get_current_user",
     tag = "users",
     summary = "The caller",
+    description = "The user the bearer token names, as re-read from the database on this request (role and status are current, not the token's). Answers 304 to `If-None-Match` with the current `ETag`.",
     responses(
         (status = 200, description = "The authenticated user", body = UserView, headers(("ETag" = String))),
     ),
@@ -156,6 +157,7 @@ pub async fn invite_user(
     operation_id = "get_user",
     tag = "users",
     summary = "Get a user",
+    description = "One user of the caller's organization; another organization's is 404. Never shows a password or an invitation token.",
     params(("id" = uuid::Uuid, Path, description = "User id")),
     responses(
         (status = 200, description = "The user", body = UserView, headers(("ETag" = String))),

@@ -343,6 +343,7 @@ pub async fn list_webhook_deliveries(
     operation_id = "get_webhook_delivery",
     tag = "webhooks",
     summary = "Get a webhook delivery",
+    description = "One delivery of one event to one endpoint, with every attempt: when, the answer's status, the first KiB of its body, and when the next attempt is due.",
     params(("id" = Uuid, Path, description = "Webhook delivery id")),
     responses(
         (status = 200, description = "The delivery", body = DeliveryView, headers(("ETag" = String))),

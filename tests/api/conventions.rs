@@ -176,6 +176,7 @@ async fn cors_allows_configured_origins_and_exposes_the_documented_headers() {
         "request-id",
         "retry-after",
         "idempotent-replayed",
+        "www-authenticate",
     ] {
         assert!(exposed.contains(name), "{name} not exposed: {exposed}");
     }

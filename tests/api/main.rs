@@ -10,6 +10,7 @@ mod conventions;
 mod events;
 mod hardening;
 mod identity;
+mod integrators;
 mod limits;
 mod matrix;
 mod migrations;

@@ -152,7 +152,7 @@ async fn a_refresh_token_is_good_for_one_use_and_reuse_ends_its_session(app: Tes
         .json(&json!({}))
         .send()
         .await
-        .problem(StatusCode::BAD_REQUEST, "bad_request");
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_error");
 }
 
 async fn one_refresh_token_sent_twice_at_once_ends_its_session(app: TestApp) {

@@ -1,6 +1,8 @@
 //! The OpenAPI document: its frame (info, tags, security scheme, shared responses). Paths and
 //! schemas are collected from the same `.service(..)` registration the server uses (see `app`).
 
+mod precision;
+
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -13,7 +15,8 @@ pub mod responses {
     const PROBLEM: &str = "application/problem+json";
     const _: &str = PROBLEM;
 
-    /// Malformed JSON, an unknown member (`unknown_field`) or a bad path or query parameter (`invalid_parameter`).
+    /// Malformed JSON or a member of the wrong type, an unknown member (`unknown_field`), or a bad
+    /// path, query or header parameter (`invalid_parameter`).
     #[derive(ToResponse)]
     #[response(content_type = "application/problem+json", example = json!({
         "type": "urn:cosell:problem:unknown_field", "title": "Bad Request", "status": 400,
@@ -64,7 +67,8 @@ pub mod responses {
     #[response(content_type = "application/problem+json")]
     pub struct UnsupportedMediaType(Problem);
 
-    /// Well-formed but breaks a rule (`validation_error`, `idempotency_key_reused`, …); `errors` points at each field.
+    /// Well-formed but breaks a rule (`validation_error`, `idempotency_key_reused`, …); `errors`
+    /// points at each field, a missing required member with code `required`.
     #[derive(ToResponse)]
     #[response(content_type = "application/problem+json", example = json!({
         "type": "urn:cosell:problem:validation_error", "title": "Unprocessable Entity", "status": 422,
@@ -231,6 +235,7 @@ first runs is 409 `request_in_progress`.",
             }
         }
     }
+    precision::apply(doc);
 }
 
 /// The OpenAPI 3.1 `webhooks` section: what a webhook endpoint receives.
@@ -261,6 +266,7 @@ fn webhooks() -> serde_json::Value {
                     "required": true,
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventView"}}}
                 },
+                "security": [],
                 "responses": {
                     "2XX": {"description": "Received; the delivery succeeded."},
                     "410": {"description": "Gone: the endpoint is disabled (`disabled_reason: gone`)."}
@@ -270,37 +276,34 @@ fn webhooks() -> serde_json::Value {
     })
 }
 
-/// Says in the document what the server refuses in every parameter: NUL characters in query
-/// text, and an `If-Match` that is not a list of entity tags.
+/// Says in the document what the server refuses in every query parameter: NUL characters, and
+/// values outside an enum filter's list.
 fn describe_parameter(path: &str, parameter: &mut utoipa::openapi::path::Parameter) {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::path::ParameterIn;
-    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    use utoipa::openapi::schema::Schema;
 
     let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut() else {
         return;
     };
-    if !is_string(&schema.schema_type) || schema.format.is_some() || schema.pattern.is_some() {
+    if !is_string(&schema.schema_type)
+        || schema.format.is_some()
+        || schema.pattern.is_some()
+        || parameter.parameter_in != ParameterIn::Query
+    {
         return;
     }
-    match parameter.parameter_in {
-        ParameterIn::Query => {
-            schema.pattern = Some(match list_filter(path, &parameter.name) {
-                Some(values) => {
-                    let escaped: Vec<String> = values
-                        .iter()
-                        .map(|v| v.replace('.', "\\.").replace('*', "\\*"))
-                        .collect();
-                    let one = format!("({})", escaped.join("|"));
-                    format!("^{one}(,{one})*$")
-                }
-                None => NO_NUL.into(),
-            });
+    schema.pattern = Some(match list_filter(path, &parameter.name) {
+        Some(values) => {
+            let escaped: Vec<String> = values
+                .iter()
+                .map(|v| v.replace('.', "\\.").replace('*', "\\*"))
+                .collect();
+            let one = format!("({})", escaped.join("|"));
+            format!("^{one}(,{one})*$")
         }
-        // Any text: a tag that is not the current one, malformed or not, fails the precondition (412).
-        ParameterIn::Header if parameter.name == "If-Match" => schema.schema_type = SchemaType::Type(Type::String),
-        _ => {}
-    }
+        None => NO_NUL.into(),
+    });
 }
 
 /// The pattern of text that the service accepts anywhere: anything but NUL.
