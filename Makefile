@@ -5,7 +5,7 @@ CARGO ?= cargo
 COSELL_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 export COSELL_TEST_POSTGRES_URL
 
-.PHONY: run build test test-sqlite fuzz faults bench openapi fmt lint check release clean
+.PHONY: run build test test-sqlite fuzz faults bench openapi clients contract fmt lint check release clean
 
 run:
 	$(CARGO) run --release -- serve
@@ -44,6 +44,19 @@ faults:
 	@test -x .venv/bin/python || python3 -m venv .venv
 	@.venv/bin/python -c "import standardwebhooks, jsonpatch" 2>/dev/null || .venv/bin/pip install --quiet "standardwebhooks==1.1.0" "jsonpatch==1.33"
 	FAULTS_POSTGRES_URL=$(COSELL_TEST_POSTGRES_URL) .venv/bin/python scripts/faults.py
+
+# Regenerates the TypeScript client's types (clients/typescript/src/schema.ts) from the committed
+# document; run after `make openapi`.
+clients:
+	@cmp -s clients/typescript/package-lock.json clients/typescript/node_modules/.package-lock.json \
+		|| (cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error)
+	cd clients/typescript && npm run --silent generate
+
+# What integrators get: Redocly lint (0 errors, 0 warnings), the generated client in sync and
+# compiling under --strict, and the TypeScript walkthrough against a fresh server.
+contract:
+	$(CARGO) build --quiet
+	scripts/contract.sh
 
 # Regenerates the committed OpenAPI document from the code.
 openapi:
