@@ -48,8 +48,9 @@ faults:
 # Regenerates the TypeScript client's types (clients/typescript/src/schema.ts) from the committed
 # document; run after `make openapi`.
 clients:
-	@cmp -s clients/typescript/package-lock.json clients/typescript/node_modules/.package-lock.json \
-		|| (cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error)
+	@cmp -s clients/typescript/package-lock.json clients/typescript/node_modules/.installed-from-lock \
+		|| (cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error \
+			&& cp package-lock.json node_modules/.installed-from-lock)
 	cd clients/typescript && npm run --silent generate
 
 # What integrators get: Redocly lint (0 errors, 0 warnings), the generated client in sync and

@@ -115,8 +115,7 @@ fn entity_tag_parameter(name: &str, description: &str) -> utoipa::openapi::path:
         .schema(Some(
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .pattern(Some(ENTITY_TAGS))
-                .examples(["\"3\""]),
+                .pattern(Some(ENTITY_TAGS)),
         ))
         .build()
 }
@@ -155,6 +154,7 @@ fn headers_of(op: &mut Operation, is_post: bool) {
         }
     }
     for parameter in op.parameters.iter_mut().flatten() {
+        example_in_words(parameter);
         if parameter.name == "If-Match" {
             *parameter = entity_tag_parameter(
                 "If-Match",
@@ -175,6 +175,34 @@ one that is no entity tag (`3`) is 400.",
         add_header(&mut not_modified, "Request-Id", REQUEST_ID);
         op.responses.responses.insert("304".into(), RefOr::T(not_modified));
     }
+}
+
+/// Swagger UI fills a parameter's example into its field, so an optional filter would be sent
+/// with it (`status=draft,live` hiding the other offers): the example of an optional parameter
+/// is given in its description instead.
+fn example_in_words(parameter: &mut utoipa::openapi::path::Parameter) {
+    if parameter.required == Required::True {
+        return;
+    }
+    let Some(example) = serde_json::to_value(&*parameter)
+        .ok()
+        .and_then(|v| v.get("example").cloned())
+    else {
+        return;
+    };
+    let shown = match &example {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let description = match parameter.description.as_deref() {
+        Some(text) if text.contains(&format!("`{shown}`")) => text.to_owned(),
+        Some(text) => format!("{} For example `{shown}`.", text.trim_end()),
+        None => format!("For example `{shown}`."),
+    };
+    *parameter = ParameterBuilder::from(parameter.clone())
+        .example(None)
+        .description(Some(description))
+        .build();
 }
 
 /// The schemas a request body can carry, directly or through other schemas: these may have

@@ -3286,10 +3286,7 @@ export interface operations {
                  *     sequence seen); from the first when absent.
                  */
                 after?: number;
-                /**
-                 * @description Comma-separated event types or patterns: `offer.*`, `solution.merged`, `*`.
-                 * @example offer.*,solution.merged
-                 */
+                /** @description Comma-separated event types or patterns: `offer.*`, `solution.merged`, `*`. For example `offer.*,solution.merged`. */
                 type?: string;
                 /** @description Page size, 1–100. */
                 limit?: number;
@@ -3359,10 +3356,7 @@ export interface operations {
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
-                /**
-                 * @description Comma-separated statuses, e.g. `draft,live`.
-                 * @example draft,live
-                 */
+                /** @description Comma-separated statuses, e.g. `draft,live`. */
                 status?: string;
                 offer_type?: components["schemas"]["OfferType"];
                 publisher_profile_id?: components["schemas"]["PublisherProfileId"];
@@ -3610,7 +3604,6 @@ export interface operations {
                 /**
                  * @description `live` (the default: what publishing would change), `preview`, or a submission id of
                  *     the offer.
-                 * @example live
                  */
                 against?: string;
             };
@@ -3976,10 +3969,7 @@ export interface operations {
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
-                /**
-                 * @description The organization enrolled with this MPN ID.
-                 * @example 4012345
-                 */
+                /** @description The organization enrolled with this MPN ID. For example `4012345`. */
                 mpn_id?: string;
                 /** @description `false`: the organizations support has still to verify. */
                 verified?: boolean;
@@ -4305,10 +4295,7 @@ export interface operations {
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
-                /**
-                 * @description Comma-separated statuses, e.g. `pending,merge_requested`.
-                 * @example pending
-                 */
+                /** @description Comma-separated statuses, e.g. `pending,merge_requested`. For example `pending`. */
                 migration_status?: string;
                 /** @description Text the name contains (case-insensitive). */
                 q?: string;
@@ -4666,10 +4653,7 @@ export interface operations {
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
-                /**
-                 * @description Comma-separated states, e.g. `in_certification`.
-                 * @example in_certification
-                 */
+                /** @description Comma-separated states, e.g. `in_certification`. */
                 state?: string;
                 offer_id?: components["schemas"]["OfferId"];
                 /** @description Staff only: one organization's submissions. */
@@ -4800,10 +4784,7 @@ export interface operations {
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
-                /**
-                 * @description Comma-separated statuses.
-                 * @example open,in_progress
-                 */
+                /** @description Comma-separated statuses. For example `open,in_progress`. */
                 status?: string;
                 category?: components["schemas"]["TicketCategory"];
                 assignee_id?: components["schemas"]["UserId"];
@@ -5572,10 +5553,7 @@ export interface operations {
                 cursor?: string;
                 endpoint_id?: components["schemas"]["WebhookEndpointId"];
                 event_id?: components["schemas"]["EventId"];
-                /**
-                 * @description Comma-separated statuses, e.g. `failed`.
-                 * @example pending,failed
-                 */
+                /** @description Comma-separated statuses, e.g. `failed`. For example `pending,failed`. */
                 status?: string;
             };
             header?: never;
