@@ -28,28 +28,50 @@ pub mod responses {
 
     /// Missing, expired or invalid bearer token (`unauthenticated`); answered with `WWW-Authenticate: Bearer`.
     #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json", headers(("WWW-Authenticate" = String, description = "Always `Bearer`")))]
+    #[response(content_type = "application/problem+json", headers(("WWW-Authenticate" = String, description = "Always `Bearer`")), example = json!({
+        "type": "urn:cosell:problem:unauthenticated", "title": "Unauthorized", "status": 401,
+        "detail": "The access token is missing, expired or invalid.", "instance": "/v1/users/me",
+        "code": "unauthenticated", "request_id": "01937e4a-7b1c-7000-8000-00000000abcd"
+    }))]
     pub struct Unauthenticated(Problem);
 
     /// The caller's role may not do this to an object it can see (`forbidden`).
     #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json")]
+    #[response(content_type = "application/problem+json", example = json!({
+        "type": "urn:cosell:problem:forbidden", "title": "Forbidden", "status": 403,
+        "detail": "Your role does not allow this action.", "instance": "/v1/offers/01937e4a-7b1c-7000-8000-000000000010/publish",
+        "code": "forbidden", "request_id": "01937e4a-7b1c-7000-8000-00000000abcd"
+    }))]
     pub struct Forbidden(Problem);
 
     /// No such object, or another organization's (`not_found`); the body is the same either way.
     #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json")]
+    #[response(content_type = "application/problem+json", example = json!({
+        "type": "urn:cosell:problem:not_found", "title": "Not Found", "status": 404,
+        "detail": "No such object.", "instance": "/v1/offers/01937e4a-7b1c-7000-8000-000000000010",
+        "code": "not_found", "request_id": "01937e4a-7b1c-7000-8000-00000000abcd"
+    }))]
     pub struct NotFound(Problem);
 
     /// Not allowed in the current state, or a uniqueness clash (`already_exists`, `last_owner`,
     /// `invalid_state_transition`, `request_in_progress`, …).
     #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json")]
+    #[response(content_type = "application/problem+json", example = json!({
+        "type": "urn:cosell:problem:invalid_state_transition", "title": "Conflict", "status": 409,
+        "detail": "This action is not allowed while the object is `draft`.", "instance": "/v1/offers/01937e4a-7b1c-7000-8000-000000000010/go-live",
+        "code": "invalid_state_transition", "request_id": "01937e4a-7b1c-7000-8000-00000000abcd",
+        "current_state": "draft", "allowed_actions": ["edit", "publish", "delete"]
+    }))]
     pub struct Conflict(Problem);
 
     /// `If-Match` named a version that is no longer current (`precondition_failed`).
     #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json")]
+    #[response(content_type = "application/problem+json", example = json!({
+        "type": "urn:cosell:problem:precondition_failed", "title": "Precondition Failed", "status": 412,
+        "detail": "The object has changed since the version given in If-Match; fetch it again.",
+        "instance": "/v1/offers/01937e4a-7b1c-7000-8000-000000000010",
+        "code": "precondition_failed", "request_id": "01937e4a-7b1c-7000-8000-00000000abcd"
+    }))]
     pub struct PreconditionFailed(Problem);
 
     /// The body did not arrive within 30 s (`request_timeout`); the connection is closed.

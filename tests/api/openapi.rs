@@ -33,6 +33,10 @@ fn every_operation_is_fully_described() {
                 op["summary"].as_str().is_some_and(|s| !s.is_empty()),
                 "{at}: no summary"
             );
+            assert!(
+                op["description"].as_str().is_some_and(|s| !s.is_empty()),
+                "{at}: no description"
+            );
             assert_eq!(op["tags"].as_array().map(Vec::len), Some(1), "{at}: one tag");
             assert!(op.get("security").is_some(), "{at}: no security requirement");
             let responses = op["responses"].as_object().unwrap();
@@ -68,6 +72,55 @@ fn every_operation_is_fully_described() {
                 for status in ["400", "413", "415", "422"] {
                     assert!(responses.contains_key(status), "{at}: has a body but no {status}");
                 }
+            }
+        }
+    }
+}
+
+/// What generators and readers rely on: every answer documents `Request-Id`, lists `Link`, the
+/// shared problem answers an example of their own status, reads of one object their 304.
+#[test]
+fn answers_document_their_headers_and_problems_their_examples() {
+    let doc: Value = serde_json::from_str(&cosell::app::openapi_json()).unwrap();
+    let shared = &doc["components"]["responses"];
+    let resolve = |response: &Value| -> Value {
+        match response["$ref"].as_str() {
+            Some(r) => shared[r.trim_start_matches("#/components/responses/")].clone(),
+            None => response.clone(),
+        }
+    };
+    assert!(doc["servers"].as_array().is_some_and(|s| !s.is_empty()), "no servers");
+    assert_eq!(doc["info"]["license"]["identifier"], "MIT");
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let at = format!("{method} {path}");
+            let id = op["operationId"].as_str().unwrap();
+            for (status, response) in op["responses"].as_object().unwrap() {
+                let response = resolve(response);
+                assert!(
+                    response["headers"].get("Request-Id").is_some(),
+                    "{at} {status}: no Request-Id header"
+                );
+                if ["401", "403", "404", "409", "412"].contains(&status.as_str()) {
+                    let example = &response["content"]["application/problem+json"]["example"];
+                    assert_eq!(
+                        example["status"].as_u64().map(|s| s.to_string()).as_deref(),
+                        Some(status.as_str()),
+                        "{at} {status}: no example of its own status"
+                    );
+                }
+            }
+            let responses = &op["responses"];
+            if id.starts_with("list_") {
+                assert!(responses["200"]["headers"].get("Link").is_some(), "{at}: no Link");
+            }
+            if responses["200"]["headers"].get("ETag").is_some() && method == "get" {
+                assert!(responses.get("304").is_some(), "{at}: an ETag but no 304");
+                let params = op["parameters"].as_array().unwrap();
+                assert!(
+                    params.iter().any(|p| p["name"] == "If-None-Match"),
+                    "{at}: no If-None-Match"
+                );
             }
         }
     }

@@ -2786,6 +2786,23 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "allowed_actions": [
+                 *         "edit",
+                 *         "publish",
+                 *         "delete"
+                 *       ],
+                 *       "code": "invalid_state_transition",
+                 *       "current_state": "draft",
+                 *       "detail": "This action is not allowed while the object is `draft`.",
+                 *       "instance": "/v1/offers/01937e4a-7b1c-7000-8000-000000000010/go-live",
+                 *       "request_id": "01937e4a-7b1c-7000-8000-00000000abcd",
+                 *       "status": 409,
+                 *       "title": "Conflict",
+                 *       "type": "urn:cosell:problem:invalid_state_transition"
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -2797,6 +2814,17 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "code": "forbidden",
+                 *       "detail": "Your role does not allow this action.",
+                 *       "instance": "/v1/offers/01937e4a-7b1c-7000-8000-000000000010/publish",
+                 *       "request_id": "01937e4a-7b1c-7000-8000-00000000abcd",
+                 *       "status": 403,
+                 *       "title": "Forbidden",
+                 *       "type": "urn:cosell:problem:forbidden"
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -2808,6 +2836,17 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "code": "not_found",
+                 *       "detail": "No such object.",
+                 *       "instance": "/v1/offers/01937e4a-7b1c-7000-8000-000000000010",
+                 *       "request_id": "01937e4a-7b1c-7000-8000-00000000abcd",
+                 *       "status": 404,
+                 *       "title": "Not Found",
+                 *       "type": "urn:cosell:problem:not_found"
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -2830,6 +2869,17 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "code": "precondition_failed",
+                 *       "detail": "The object has changed since the version given in If-Match; fetch it again.",
+                 *       "instance": "/v1/offers/01937e4a-7b1c-7000-8000-000000000010",
+                 *       "request_id": "01937e4a-7b1c-7000-8000-00000000abcd",
+                 *       "status": 412,
+                 *       "title": "Precondition Failed",
+                 *       "type": "urn:cosell:problem:precondition_failed"
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -2867,6 +2917,17 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "code": "unauthenticated",
+                 *       "detail": "The access token is missing, expired or invalid.",
+                 *       "instance": "/v1/users/me",
+                 *       "request_id": "01937e4a-7b1c-7000-8000-00000000abcd",
+                 *       "status": 401,
+                 *       "title": "Unauthorized",
+                 *       "type": "urn:cosell:problem:unauthenticated"
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
