@@ -102,6 +102,10 @@ def main():
     page = list_offers.sync(client=client, limit=20)
     expect([item.id for item in page.items] == [offer.id], f"list: {page}")
     expect(all(isinstance(item, OfferSummaryView) for item in page.items), "page items are the item schema")
+    live_only = list_offers.sync(client=client, status=[OfferStatus.DRAFT, OfferStatus.LIVE])
+    drafts = list_offers.sync(client=client, status=[OfferStatus.DRAFT])
+    expect([item.id for item in live_only.items] == [offer.id] and drafts.items == [],
+           f"status filters: {live_only} {drafts}")
     step(f"published, certified and live at {read.live_url}")
     print("walkthrough.py: done")
 

@@ -136,7 +136,14 @@ async function main(): Promise<void> {
     ids.push(summary.id);
   }
   assert.deepEqual(ids, [offer.id]);
-  step("listed the organization's offers through the page iterator");
+  const drafts = await ok(api.GET("/v1/offers", { params: { query: { status: ["draft", "preview"] } } }));
+  assert.deepEqual(drafts.items, [], "no draft or preview offer is left");
+  const lives = await ok(api.GET("/v1/offers", { params: { query: { status: ["draft", "live"] } } }));
+  assert.deepEqual(
+    lives.items.map((o) => o.id),
+    [offer.id],
+  );
+  step("listed the organization's offers through the page iterator, and filtered by status");
 
   // An expired access token is refreshed by the client, once, and the call goes through.
   const session = cosell.session();

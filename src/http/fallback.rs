@@ -15,7 +15,8 @@ use crate::error::{ApiError, ErrorCode};
 struct Route {
     def: ResourceDef,
     /// Each method with the names of the query parameters it documents.
-    methods: Vec<(Method, Vec<String>)>,
+    /// Each method's query parameters: name, and whether it is a list (`a,b` or `x=a&x=b`).
+    methods: Vec<(Method, Vec<(String, bool)>)>,
     allow: String,
 }
 
@@ -37,7 +38,7 @@ impl RouteTable {
                     (Method::PATCH, &item.patch),
                     (Method::DELETE, &item.delete),
                 ];
-                let methods: Vec<(Method, Vec<String>)> = ops
+                let methods: Vec<(Method, Vec<(String, bool)>)> = ops
                     .into_iter()
                     .filter_map(|(method, op)| op.as_ref().map(|op| (method, query_names(op))))
                     .collect();
@@ -81,7 +82,7 @@ impl RouteTable {
     }
 
     /// The query parameters the operation documents, if the document has it.
-    fn query_parameters(&self, method: &Method, path: &str) -> Option<&[String]> {
+    fn query_parameters(&self, method: &Method, path: &str) -> Option<&[(String, bool)]> {
         self.route(path)?
             .methods
             .iter()
@@ -90,12 +91,12 @@ impl RouteTable {
     }
 }
 
-fn query_names(op: &Operation) -> Vec<String> {
+fn query_names(op: &Operation) -> Vec<(String, bool)> {
     op.parameters
         .iter()
         .flatten()
         .filter(|p| matches!(p.parameter_in, ParameterIn::Query))
-        .map(|p| p.name.clone())
+        .map(|p| (p.name.clone(), p.explode == Some(false)))
         .collect()
 }
 
@@ -118,14 +119,22 @@ pub async fn unmatched(req: HttpRequest, table: web::Data<RouteTable>) -> Result
 /// Refuses query parameters the operation does not document (and NUL characters), for every
 /// route alike; requests without a query string pass untouched.
 pub async fn query_guard(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     if !req.query_string().is_empty()
-        && let Some(table) = req.app_data::<web::Data<RouteTable>>()
-        && let Err(e) = check_query(table, req.method(), req.path(), req.query_string())
+        && let Some(table) = req.app_data::<web::Data<RouteTable>>().cloned()
     {
-        return Ok(req.into_response(e.error_response()));
+        match check_query(&table, req.method(), req.path(), req.query_string()) {
+            Err(e) => return Ok(req.into_response(e.error_response())),
+            Ok(Some(joined)) => {
+                let uri = format!("{}?{joined}", req.path());
+                if let Ok(uri) = uri.parse() {
+                    req.head_mut().uri = uri;
+                }
+            }
+            Ok(None) => {}
+        }
     }
     next.call(req).await.map(ServiceResponse::map_into_boxed_body)
 }
@@ -133,10 +142,15 @@ pub async fn query_guard(
 /// Names under which clients put credentials in URLs; refused as such (401), not as unknown.
 const CREDENTIAL_PARAMETERS: [&str; 6] = ["access_token", "token", "jwt", "bearer", "authorization", "api_key"];
 
-fn check_query(table: &RouteTable, method: &Method, path: &str, query: &str) -> Result<(), ApiError> {
+/// Refuses what no operation takes; a list parameter sent once per value (`status=draft&status=live`,
+/// as generated clients write arrays) comes back as the query to read instead, with the values
+/// joined (`status=draft,live`).
+fn check_query(table: &RouteTable, method: &Method, path: &str, query: &str) -> Result<Option<String>, ApiError> {
     let Some(known) = table.query_parameters(method, path) else {
-        return Ok(());
+        return Ok(None);
     };
+    let mut repeated_list = false;
+    let mut seen: Vec<&str> = Vec::new();
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
         if name.contains('\0') || value.contains('\0') {
             return Err(ApiError::invalid_parameter(
@@ -148,17 +162,40 @@ fn check_query(table: &RouteTable, method: &Method, path: &str, query: &str) -> 
                 "Send the token in `Authorization: Bearer`, never in the query string.",
             ));
         }
-        if !known.iter().any(|k| *k == name) {
+        let Some((known_name, is_list)) = known.iter().find(|(k, _)| *k == name) else {
+            let names: Vec<&str> = known.iter().map(|(k, _)| k.as_str()).collect();
             let detail = if known.is_empty() {
                 format!("This operation takes no query parameters (got `{name}`).")
             } else {
                 format!(
                     "Unknown query parameter `{name}`; this operation takes {}.",
-                    known.join(", ")
+                    names.join(", ")
                 )
             };
             return Err(ApiError::invalid_parameter(detail));
+        };
+        if *is_list {
+            repeated_list |= seen.contains(&known_name.as_str());
+            seen.push(known_name.as_str());
         }
     }
-    Ok(())
+    if !repeated_list {
+        return Ok(None);
+    }
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        let is_list = known.iter().any(|(k, list)| *k == name && *list);
+        match pairs.iter_mut().find(|(n, _)| is_list && *n == name) {
+            Some((_, joined)) => {
+                joined.push(',');
+                joined.push_str(&value);
+            }
+            None => pairs.push((name.into_owned(), value.into_owned())),
+        }
+    }
+    Ok(Some(
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish(),
+    ))
 }

@@ -301,31 +301,34 @@ fn webhooks() -> serde_json::Value {
 /// Says in the document what the server refuses in every query parameter: NUL characters, and
 /// values outside an enum filter's list.
 fn describe_parameter(path: &str, parameter: &mut utoipa::openapi::path::Parameter) {
-    use utoipa::openapi::RefOr;
-    use utoipa::openapi::path::ParameterIn;
-    use utoipa::openapi::schema::Schema;
+    use utoipa::openapi::path::{ParameterIn, ParameterStyle};
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+    use utoipa::openapi::{Ref, RefOr};
 
+    if parameter.parameter_in != ParameterIn::Query {
+        return;
+    }
+    // An enum filter is a list of the enum's values, sent as one comma-separated parameter
+    // (`status=draft,live`; the server also takes `status=draft&status=live`).
+    if let Some((values, enum_schema)) = list_filter(path, &parameter.name) {
+        let items: RefOr<Schema> = match enum_schema {
+            Some(name) => RefOr::Ref(Ref::from_schema_name(name)),
+            None => ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(values))
+                .into(),
+        };
+        parameter.schema = Some(ArrayBuilder::new().items(items).min_items(Some(1)).into());
+        parameter.style = Some(ParameterStyle::Form);
+        parameter.explode = Some(false);
+        return;
+    }
     let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut() else {
         return;
     };
-    if !is_string(&schema.schema_type)
-        || schema.format.is_some()
-        || schema.pattern.is_some()
-        || parameter.parameter_in != ParameterIn::Query
-    {
-        return;
+    if is_string(&schema.schema_type) && schema.format.is_none() && schema.pattern.is_none() {
+        schema.pattern = Some(NO_NUL.into());
     }
-    schema.pattern = Some(match list_filter(path, &parameter.name) {
-        Some(values) => {
-            let escaped: Vec<String> = values
-                .iter()
-                .map(|v| v.replace('.', "\\.").replace('*', "\\*"))
-                .collect();
-            let one = format!("({})", escaped.join("|"));
-            format!("^{one}(,{one})*$")
-        }
-        None => NO_NUL.into(),
-    });
 }
 
 /// The pattern of text that the service accepts anywhere: anything but NUL.
@@ -340,23 +343,29 @@ fn is_string(schema_type: &utoipa::openapi::schema::SchemaType) -> bool {
     }
 }
 
-/// The comma-separated enum filters of list operations, and the values each takes.
-fn list_filter(path: &str, name: &str) -> Option<Vec<String>> {
+/// The comma-separated enum filters of list operations: the values each takes, and the schema
+/// of the enum when it has one.
+fn list_filter(path: &str, name: &str) -> Option<(Vec<String>, Option<&'static str>)> {
     use crate::offers::model::OfferStatus;
     use crate::solutions::model::MigrationStatus;
     use crate::submissions::model::SubmissionState;
     use crate::tickets::model::TicketStatus;
     use crate::webhooks::model::DeliveryStatus;
-    fn names<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<Vec<String>> {
-        Some(values.into_iter().map(str::to_owned).collect())
+    fn names<'a>(
+        values: impl IntoIterator<Item = &'a str>,
+        schema: &'static str,
+    ) -> Option<(Vec<String>, Option<&'static str>)> {
+        Some((values.into_iter().map(str::to_owned).collect(), Some(schema)))
     }
     match (path, name) {
-        ("/v1/offers", "status") => names(OfferStatus::ALL.iter().map(|v| v.as_str())),
-        ("/v1/submissions", "state") => names(SubmissionState::ALL.iter().map(|v| v.as_str())),
-        ("/v1/solutions", "migration_status") => names(MigrationStatus::ALL.iter().map(|v| v.as_str())),
-        ("/v1/support-tickets", "status") => names(TicketStatus::ALL.iter().map(|v| v.as_str())),
-        ("/v1/webhook-deliveries", "status") => names(DeliveryStatus::ALL.iter().map(|v| v.as_str())),
-        ("/v1/events", "type") => Some(crate::events::types::all_patterns()),
+        ("/v1/offers", "status") => names(OfferStatus::ALL.iter().map(|v| v.as_str()), "OfferStatus"),
+        ("/v1/submissions", "state") => names(SubmissionState::ALL.iter().map(|v| v.as_str()), "SubmissionState"),
+        ("/v1/solutions", "migration_status") => {
+            names(MigrationStatus::ALL.iter().map(|v| v.as_str()), "MigrationStatus")
+        }
+        ("/v1/support-tickets", "status") => names(TicketStatus::ALL.iter().map(|v| v.as_str()), "TicketStatus"),
+        ("/v1/webhook-deliveries", "status") => names(DeliveryStatus::ALL.iter().map(|v| v.as_str()), "DeliveryStatus"),
+        ("/v1/events", "type") => Some((crate::events::types::all_patterns(), None)),
         _ => None,
     }
 }

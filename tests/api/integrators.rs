@@ -13,6 +13,7 @@ on_both!(
     if_none_match_answers_304_while_the_copy_is_current,
     conditional_headers_that_are_no_entity_tags_are_400,
     search_text_that_looks_like_a_token_is_text,
+    an_enum_filter_is_one_list_or_repeated,
 );
 
 async fn a_missing_member_is_422_required_at_its_pointer(app: TestApp) {
@@ -165,4 +166,41 @@ async fn search_text_that_looks_like_a_token_is_text(app: TestApp) {
         .send()
         .await;
     res.problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+/// `status=draft,live` as the document writes it, and `status=draft&status=live` as generated
+/// clients that explode arrays write it, are the same filter; other parameters stay single.
+async fn an_enum_filter_is_one_list_or_repeated(app: TestApp) {
+    let org = app.enrol().await;
+    let reviewer = app.staff(cosell::auth::roles::Role::Reviewer).await;
+    let live = crate::offers::live_offer(&app, &org, &reviewer).await;
+    let draft = draft(&app, &org, "saas").await;
+    let ids = |query: &'static str| {
+        let (app, token) = (&app, org.owner.token.clone());
+        async move { crate::helpers::listed_ids(app, &token, &format!("/v1/offers?{query}")).await }
+    };
+    let mut both = vec![live.clone(), draft.clone()];
+    both.sort();
+    for query in [
+        "status=draft,live",
+        "status=draft&status=live",
+        "status=live&limit=5&status=draft",
+    ] {
+        let mut found = ids(query).await;
+        found.sort();
+        assert_eq!(found, both, "{query}");
+    }
+    assert_eq!(ids("status=live").await, vec![live.clone()]);
+    let res = app
+        .get("/v1/offers?status=drafty")
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    res.problem(StatusCode::BAD_REQUEST, "invalid_parameter");
+    let res = app
+        .get("/v1/offers?limit=5&limit=6")
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    res.problem(StatusCode::BAD_REQUEST, "invalid_parameter");
 }

@@ -120,7 +120,13 @@ export function createCosellClient(options: CosellClientOptions): CosellClient {
     session = { accessToken: tokens.access_token, refreshToken: tokens.refresh_token };
     options.onSession?.(session);
   };
-  const api = createClient<paths>({ baseUrl: options.baseUrl, fetch });
+  // Enum filters are arrays sent as one comma-separated parameter (`status=draft,live`), as the
+  // document says (`style: form, explode: false`).
+  const api = createClient<paths>({
+    baseUrl: options.baseUrl,
+    fetch,
+    querySerializer: { array: { style: "form", explode: false } },
+  });
   // A request body can be read once: keep a copy to send again after a refresh.
   const bodies = new WeakMap<Request, ArrayBuffer | null>();
 

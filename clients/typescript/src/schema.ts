@@ -3348,7 +3348,7 @@ export interface operations {
                  */
                 after?: number;
                 /** @description Comma-separated event types or patterns: `offer.*`, `solution.merged`, `*`. For example `offer.*,solution.merged`. */
-                type?: string;
+                type?: ("*" | "organization.*" | "user.*" | "publisher_profile.*" | "offer.*" | "solution.*" | "support_ticket.*" | "webhook_endpoint.*" | "organization.created" | "organization.updated" | "organization.mpn_verified" | "user.created" | "user.invited" | "user.activated" | "user.updated" | "user.role_changed" | "user.status_changed" | "user.password_changed" | "user.removed" | "publisher_profile.created" | "publisher_profile.updated" | "publisher_profile.deleted" | "offer.created" | "offer.updated" | "offer.deleted" | "offer.published" | "offer.publish_canceled" | "offer.certification_passed" | "offer.certification_failed" | "offer.went_live" | "offer.distribution_stopped" | "offer.co_sell_inherited" | "solution.imported" | "solution.updated" | "solution.merge_requested" | "solution.merge_withdrawn" | "solution.merge_rejected" | "solution.merged" | "solution.migrated" | "solution.migration_reverted" | "solution.migration_completed" | "solution.discarded" | "solution.discard_undone" | "support_ticket.opened" | "support_ticket.replied" | "support_ticket.commented" | "support_ticket.assigned" | "support_ticket.info_requested" | "support_ticket.resolved" | "support_ticket.closed" | "support_ticket.reopened" | "support_ticket.canceled" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "webhook_endpoint.enabled" | "webhook_endpoint.disabled" | "webhook_endpoint.secret_rotated" | "webhook_endpoint.ping")[];
                 /** @description Page size, 1–100. */
                 limit?: number;
                 /** @description Staff: the organization whose events to read (required for staff). */
@@ -3418,7 +3418,7 @@ export interface operations {
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
                 /** @description Comma-separated statuses, e.g. `draft,live`. */
-                status?: string;
+                status?: components["schemas"]["OfferStatus"][];
                 offer_type?: components["schemas"]["OfferType"];
                 publisher_profile_id?: components["schemas"]["PublisherProfileId"];
                 /** @description Text the offer name contains (case-insensitive), at most 200 characters. */
@@ -4357,7 +4357,7 @@ export interface operations {
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
                 /** @description Comma-separated statuses, e.g. `pending,merge_requested`. For example `pending`. */
-                migration_status?: string;
+                migration_status?: components["schemas"]["MigrationStatus"][];
                 /** @description Text the name contains (case-insensitive). */
                 q?: string;
                 /** @description Staff only: one organization's solutions. */
@@ -4715,7 +4715,7 @@ export interface operations {
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
                 /** @description Comma-separated states, e.g. `in_certification`. */
-                state?: string;
+                state?: components["schemas"]["SubmissionState"][];
                 offer_id?: components["schemas"]["OfferId"];
                 /** @description Staff only: one organization's submissions. */
                 organization_id?: components["schemas"]["OrganizationId"];
@@ -4846,7 +4846,7 @@ export interface operations {
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
                 /** @description Comma-separated statuses. For example `open,in_progress`. */
-                status?: string;
+                status?: components["schemas"]["TicketStatus"][];
                 category?: components["schemas"]["TicketCategory"];
                 assignee_id?: components["schemas"]["UserId"];
                 /** @description Only tickets still unanswered past their first-response time. */
@@ -5615,7 +5615,7 @@ export interface operations {
                 endpoint_id?: components["schemas"]["WebhookEndpointId"];
                 event_id?: components["schemas"]["EventId"];
                 /** @description Comma-separated statuses, e.g. `failed`. For example `pending,failed`. */
-                status?: string;
+                status?: components["schemas"]["DeliveryStatus"][];
             };
             header?: never;
             path?: never;
