@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::auth::crypto::{random_token, sha256_hex};
 use crate::db::DbConn;
-use crate::db::schema::{refresh_tokens as tokens, users};
+use crate::db::schema::refresh_tokens as tokens;
 use crate::error::ApiError;
 use crate::ids::UserId;
 use crate::users::model::User;
@@ -150,12 +150,13 @@ pub fn logout(conn: &mut DbConn, token: &str, everywhere: bool) -> Result<(), Ap
         return Ok(());
     }
     revoke_family(conn, &stored.family_id, now)?;
-    if everywhere && stored.used_at.is_none() {
+    if everywhere
+        && stored.used_at.is_none()
+        && let Ok(user_id) = stored.user_id.parse::<UserId>()
+    {
         // As a password change does: void from the next second on, so that a login right after
         // this counts.
-        diesel::update(users::table.find(&stored.user_id))
-            .set(users::tokens_valid_after.eq(now + 1))
-            .execute(conn)?;
+        user_repo::void_tokens_before(conn, &user_id, now + 1)?;
         diesel::update(
             tokens::table
                 .filter(tokens::user_id.eq(&stored.user_id))

@@ -65,6 +65,15 @@ pub fn update(conn: &mut DbConn, id: &UserId, expected_version: i64, changes: &U
     Ok(db::versioned::<users::table, _, _>(id, expected_version, changes).execute(conn)?)
 }
 
+/// Voids every token of the user issued before `from` (Unix seconds), without changing the
+/// version: the user's view does not show it (a logout everywhere).
+pub fn void_tokens_before(conn: &mut DbConn, id: &UserId, from: i64) -> Result<(), ApiError> {
+    diesel::update(users::table.find(id))
+        .set(users::tokens_valid_after.eq(from))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Records a login without changing the version: a login is not an edit of the user.
 pub fn record_login(conn: &mut DbConn, id: &UserId) -> Result<(), ApiError> {
     diesel::update(users::table.find(id))

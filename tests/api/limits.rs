@@ -14,6 +14,7 @@ on_both!(
     failures_block_the_address_not_the_owner_elsewhere,
     fifty_failures_from_everywhere_block_the_email,
     failures_are_shared_by_every_process,
+    the_purge_deletes_ended_windows_and_expired_refresh_tokens,
 );
 on_both_with!(&[("COSELL_LIMIT_LOGINS_PER_MINUTE", "3")]; logins_per_address_are_budgeted);
 on_both_with!(&[("COSELL_LIMIT_ENROLMENTS_PER_HOUR", "3")]; enrolments_per_address_are_budgeted_refusals_included);
@@ -215,4 +216,34 @@ async fn the_client_behind_a_trusted_proxy_is_its_forwarded_address(app: TestApp
         .send()
         .await;
     res.problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+}
+
+async fn the_purge_deletes_ended_windows_and_expired_refresh_tokens(app: TestApp) {
+    use cosell::db::schema::{rate_limits, refresh_tokens};
+    use diesel::prelude::*;
+
+    let org = app.enrol().await;
+    login_from(&app, ATTACKER, &org.owner.email, "guess guess guess").await;
+    let mut conn = app.pool.get().unwrap();
+    let buckets = |conn: &mut cosell::db::DbConn| rate_limits::table.count().get_result::<i64>(conn).unwrap();
+    let live_buckets = buckets(&mut conn);
+    assert!(live_buckets >= 3, "the login and the failures have buckets");
+    diesel::insert_into(rate_limits::table)
+        .values((
+            rate_limits::bucket.eq("login|192.0.2.99"),
+            rate_limits::spent.eq(7),
+            rate_limits::resets_at.eq(chrono::Utc::now().timestamp() - 1),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    let sessions = refresh_tokens::table.count().get_result::<i64>(&mut *conn).unwrap();
+    assert_eq!(sessions, 1, "the enrolment's login");
+    diesel::update(refresh_tokens::table)
+        .set(refresh_tokens::expires_at.eq(chrono::Utc::now().timestamp() - 1))
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(cosell::auth::limiter::purge_expired(&mut conn).unwrap(), 1);
+    assert_eq!(buckets(&mut conn), live_buckets, "live windows stay");
+    assert_eq!(cosell::accounts::sessions::purge_expired(&mut conn).unwrap(), 1);
+    assert_eq!(refresh_tokens::table.count().get_result::<i64>(&mut *conn).unwrap(), 0);
 }
