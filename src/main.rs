@@ -161,6 +161,10 @@ fn run(command: Command, config: &Config) -> Result<(), String> {
             for user in users {
                 println!("{:<10} {:<28} {}", user.role.as_str(), user.email, user.password);
             }
+            println!(
+                "\nThese are the document's examples, public on purpose: every request body example works on \
+                 the demo.\nSeed the demo only on a server that nobody else can reach."
+            );
             Ok(())
         }
     }

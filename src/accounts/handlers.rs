@@ -28,8 +28,8 @@ use crate::users::{repo as users, service as user_service};
 An e-mail that already has an account, partner or staff, is 409. Each client address may enrol (or accept \
 invitations) 20 times per hour by default (`COSELL_LIMIT_ENROLMENTS_PER_HOUR`), refused attempts included; then 429.",
     request_body(content = CreateAccount, example = json!({
-        "organization": {"name": "Contoso Ltd", "mpn_id": "4012345", "country": "US"},
-        "owner": {"email": "ada@contoso.example", "display_name": "Ada Lovelace", "password": "correct horse battery staple"}
+        "organization": {"name": "Fabrikam Inc", "mpn_id": "4054321", "country": "US"},
+        "owner": {"email": "ben@fabrikam.example", "display_name": "Ben Miller", "password": "a stapler of eleven horses"}
     })),
     responses(
         (status = 201, description = "The organization and its owner", body = Account, headers(("Location" = String))),

@@ -45,10 +45,32 @@ pub fn start(conn: &mut DbConn, user: &User) -> Result<String, ApiError> {
     )
 }
 
+/// A new login of `user` whose first refresh token is `token`, a token made public on purpose:
+/// the demo data set's, so that the document's refresh example works on it.
+pub fn start_with_known_token(conn: &mut DbConn, user: &User, token: &str) -> Result<(), ApiError> {
+    let family = uuid::Uuid::now_v7().to_string();
+    store(conn, &user.id, &family, user.tokens_valid_after, token.to_owned()).map(drop)
+}
+
 /// A token of `family` for `user_id`, issued no earlier than `valid_after` (as access tokens
 /// are, so that one minted in the second of a password change counts as after it).
 fn issue(conn: &mut DbConn, user_id: &UserId, family: &str, valid_after: Option<i64>) -> Result<String, ApiError> {
-    let token = format!("{PREFIX}{}", random_token());
+    store(
+        conn,
+        user_id,
+        family,
+        valid_after,
+        format!("{PREFIX}{}", random_token()),
+    )
+}
+
+fn store(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    family: &str,
+    valid_after: Option<i64>,
+    token: String,
+) -> Result<String, ApiError> {
     let issued_at = now_seconds().max(valid_after.unwrap_or(i64::MIN));
     diesel::insert_into(tokens::table)
         .values((

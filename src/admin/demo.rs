@@ -1,5 +1,12 @@
 //! `cosell admin seed-demo`: a demo data set made through the API itself (in process), so every
 //! object is in a state its state machine allows and every change has its audit event.
+//!
+//! The demo is what the document's examples are written against: its objects have the ids the
+//! examples name ([`known`]), its organization the examples' MPN ID, its owner the examples'
+//! login, and it holds the invitation and the refresh token whose values the examples show. So
+//! every request body example of the document, tried in Swagger UI on the demo, succeeds
+//! (`contract/examples.json` is the order and the role to try them in). Its credentials are
+//! public: the demo is for a server on one's own machine, never one others can reach.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
@@ -9,21 +16,61 @@ use serde_json::{Value, json};
 
 use crate::app::build_app;
 use crate::auth::roles::Role;
+use crate::ids::{self, kind};
 use crate::state::AppState;
 
-pub const DEMO_MPN_ID: &str = "7000001";
+/// The demo organization's MPN ID: the one of the document's examples.
+pub const DEMO_MPN_ID: &str = "4012345";
+/// The password of every demo user: the one of the document's examples.
+pub const DEMO_PASSWORD: &str = "correct horse battery staple";
+/// The one-time token of the demo's pending invitation (the accept-invitation example's).
+pub const DEMO_INVITATION_TOKEN: &str = "p0N4Jq0r0Yb6m0hS4u1iKx7cQ2VwLZ8eT3aFgH5jK9s";
+/// A refresh token of the demo owner's (the refresh example's).
+pub const DEMO_REFRESH_TOKEN: &str = "csrt_Vb8qk1m3t0W2n5P7r9T1v3X5z7B9d1F3h5J7l9N1p3R";
+
+/// The ids of the demo's objects, named by the document's examples and `contract/examples.json`.
+pub mod known {
+    pub const ORGANIZATION: &str = "01937e4a-7b1c-7000-8000-000000000001";
+    pub const PUBLISHER_PROFILE: &str = "01937e4a-7b1c-7000-8000-000000000003";
+    /// Contoso Analytics, live: the merge example's target.
+    pub const LIVE_OFFER: &str = "01937e4a-7b1c-7000-8000-000000000010";
+    pub const DRAFT_OFFER: &str = "01937e4a-7b1c-7000-8000-000000000011";
+    pub const OFFER_IN_CERTIFICATION: &str = "01937e4a-7b1c-7000-8000-000000000012";
+    pub const OFFER_IN_PREVIEW: &str = "01937e4a-7b1c-7000-8000-000000000013";
+    pub const OFFER_NEEDING_ATTENTION: &str = "01937e4a-7b1c-7000-8000-000000000014";
+    /// The demo's legacy solutions OCP-DEMO-1 to 7, in that order.
+    pub const SOLUTIONS: [&str; 7] = [
+        "01937e4a-7b1c-7000-8000-000000000021",
+        "01937e4a-7b1c-7000-8000-000000000022",
+        "01937e4a-7b1c-7000-8000-000000000023",
+        "01937e4a-7b1c-7000-8000-000000000024",
+        "01937e4a-7b1c-7000-8000-000000000025",
+        "01937e4a-7b1c-7000-8000-000000000026",
+        "01937e4a-7b1c-7000-8000-000000000027",
+    ];
+    /// The submission of the offer in certification.
+    pub const SUBMISSION_IN_CERTIFICATION: &str = "01937e4a-7b1c-7000-8000-000000000031";
+    /// A partner's question, open.
+    pub const OPEN_TICKET: &str = "01937e4a-7b1c-7000-8000-000000000041";
+    /// The merge request of OCP-DEMO-2, assigned to support.
+    pub const MERGE_TICKET: &str = "01937e4a-7b1c-7000-8000-000000000042";
+    /// The owner, the manager, the developer, support and the reviewer, in that order.
+    pub const USERS: [&str; 5] = [
+        "01937e4a-7b1c-7000-8000-000000000051",
+        "01937e4a-7b1c-7000-8000-000000000052",
+        "01937e4a-7b1c-7000-8000-000000000053",
+        "01937e4a-7b1c-7000-8000-000000000054",
+        "01937e4a-7b1c-7000-8000-000000000055",
+    ];
+    /// A webhook endpoint, disabled (its host does not exist).
+    pub const WEBHOOK_ENDPOINT: &str = "01937e4a-7b1c-7000-8000-000000000061";
+}
 
 /// A user of the demo and the password it was given.
 pub struct DemoUser {
     pub role: Role,
     pub email: String,
     pub password: String,
-}
-
-fn password() -> String {
-    let mut bytes = [0u8; 12];
-    rand::Rng::fill(&mut rand::rngs::OsRng, &mut bytes[..]);
-    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
 }
 
 struct Client<S> {
@@ -98,7 +145,8 @@ struct Tokens {
 }
 
 /// Creates the demo organization, its users, staff, a publisher profile, offers in several
-/// states and legacy solutions in every state. Refuses when the demo organization exists.
+/// states, legacy solutions in every state, support tickets and a webhook endpoint. Refuses when
+/// the demo organization exists.
 pub async fn seed(state: AppState) -> Result<Vec<DemoUser>, String> {
     let pool = state.pool.clone();
     let exists = crate::db::run(&pool, |conn| {
@@ -115,16 +163,17 @@ pub async fn seed(state: AppState) -> Result<Vec<DemoUser>, String> {
         service: test::init_service(build_app(web::Data::new(state), Vec::new())).await,
     };
     let (users, tokens) = people(&client, &pool).await?;
-    let profile = client
+    ids::reserve::<kind::PublisherProfile>(known::PUBLISHER_PROFILE);
+    client
         .post(
             "/v1/publisher-profiles",
             &tokens.owner,
-            json!({"publisher_id": "contoso-demo", "display_name": "Contoso", "mpn_id": DEMO_MPN_ID, "contact_name": "Olivia Owner",
+            json!({"publisher_id": "contoso-demo", "display_name": "Contoso", "mpn_id": DEMO_MPN_ID, "contact_name": "Ada Lovelace",
                    "contact_email": "partners@contoso.example", "website": "https://contoso.example"}),
         )
         .await?;
-    let live_offer = offers(&client, &tokens, &id(&profile)).await?;
-    solutions(&client, &tokens, &id(&profile), &live_offer).await?;
+    offers(&client, &tokens).await?;
+    ids::reserve::<kind::Ticket>(known::OPEN_TICKET);
     client
         .post(
             "/v1/support-tickets",
@@ -132,6 +181,13 @@ pub async fn seed(state: AppState) -> Result<Vec<DemoUser>, String> {
             json!({"category": "publishing", "subject": "How do I add a second plan?", "description": "We want a per-user plan next to the flat rate."}),
         )
         .await?;
+    solutions(&client, &tokens).await?;
+    ids::reserve::<kind::WebhookEndpoint>(known::WEBHOOK_ENDPOINT);
+    let endpoint = json!({"url": "https://hooks.contoso.example/demo", "description": "Demo receiver (disabled: its host does not exist)", "enabled_events": ["*"]});
+    client.post("/v1/webhook-endpoints", &tokens.owner, endpoint).await?;
+    let disable = format!("/v1/webhook-endpoints/{}/disable", known::WEBHOOK_ENDPOINT);
+    client.call(Method::POST, &disable, Some(&tokens.owner), None).await?;
+    credentials(&pool, &client, &tokens).await?;
     Ok(users)
 }
 
@@ -142,24 +198,28 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
-    let mut users = Vec::new();
-    let owner = DemoUser {
-        role: Role::Owner,
-        email: "owner@contoso.example".into(),
-        password: password(),
+    let user = |role: Role, email: &str| DemoUser {
+        role,
+        email: email.into(),
+        password: DEMO_PASSWORD.into(),
     };
+    let mut users = Vec::new();
+    let owner = user(Role::Owner, "ada@contoso.example");
     let account = json!({
-        "organization": {"name": "Contoso Demo", "mpn_id": DEMO_MPN_ID, "country": "US"},
-        "owner": {"email": owner.email, "display_name": "Olivia Owner", "password": owner.password}
+        "organization": {"name": "Contoso Ltd", "mpn_id": DEMO_MPN_ID, "country": "US"},
+        "owner": {"email": owner.email, "display_name": "Ada Lovelace", "password": owner.password}
     });
+    ids::reserve::<kind::Organization>(known::ORGANIZATION);
+    ids::reserve::<kind::User>(known::USERS[0]);
     client.call(Method::POST, "/v1/accounts", None, Some(account)).await?;
     let owner_token = client.login(&owner.email, &owner.password).await?;
     users.push(owner);
     let mut developer = String::new();
-    for (role, email, name) in [
-        (Role::Manager, "manager@contoso.example", "Mia Manager"),
-        (Role::Developer, "developer@contoso.example", "Dev Developer"),
+    for (n, role, email, name) in [
+        (1, Role::Manager, "manager@contoso.example", "Mia Manager"),
+        (2, Role::Developer, "developer@contoso.example", "Dev Developer"),
     ] {
+        ids::reserve::<kind::User>(known::USERS[n]);
         let invited = client
             .post(
                 "/v1/users",
@@ -167,11 +227,7 @@ where
                 json!({"email": email, "display_name": name, "role": role}),
             )
             .await?;
-        let user = DemoUser {
-            role,
-            email: email.into(),
-            password: password(),
-        };
+        let user = user(role, email);
         let body = json!({"token": invited["invitation_token"], "password": user.password});
         client
             .call(Method::POST, "/v1/auth/accept-invitation", None, Some(body))
@@ -182,16 +238,13 @@ where
         users.push(user);
     }
     let mut staff = Vec::new();
-    for (role, email, name) in [
-        (Role::Support, "support@cosell.example", "Sam Support"),
-        (Role::Reviewer, "reviewer@cosell.example", "Rita Reviewer"),
+    for (n, role, email, name) in [
+        (3, Role::Support, "support@cosell.example", "Sam Support"),
+        (4, Role::Reviewer, "reviewer@cosell.example", "Rita Reviewer"),
     ] {
-        let user = DemoUser {
-            role,
-            email: email.into(),
-            password: password(),
-        };
+        let user = user(role, email);
         let (email_owned, name_owned, password_owned) = (user.email.clone(), name.to_owned(), user.password.clone());
+        ids::reserve::<kind::User>(known::USERS[n]);
         crate::db::run(pool, move |conn| {
             super::create_staff(conn, &email_owned, &name_owned, role, &password_owned)
                 .map_err(crate::error::ApiError::internal)
@@ -208,6 +261,41 @@ where
         reviewer: staff[1].clone(),
     };
     Ok((users, tokens))
+}
+
+/// The invitation and the refresh token whose values the document's examples show: Pat, invited
+/// as a developer and not yet joined, and a login of the owner's.
+async fn credentials<S, B>(pool: &crate::db::DbPool, client: &Client<S>, tokens: &Tokens) -> Result<(), String>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let invited = client
+        .post(
+            "/v1/users",
+            &tokens.owner,
+            json!({"email": "pat@contoso.example", "display_name": "Pat Pending", "role": "developer"}),
+        )
+        .await?;
+    let invitee: crate::ids::UserId = id(&invited["user"])
+        .parse()
+        .map_err(|_| "the invitee has no id".to_owned())?;
+    crate::db::run(pool, move |conn| {
+        use crate::users::{model::UserChanges, repo};
+        let owner_id: crate::ids::UserId = known::USERS[0]
+            .parse()
+            .map_err(|e: uuid::Error| crate::error::ApiError::internal(e.to_string()))?;
+        let owner = repo::find(conn, &owner_id)?.ok_or_else(|| crate::error::ApiError::internal("no demo owner"))?;
+        crate::accounts::sessions::start_with_known_token(conn, &owner, DEMO_REFRESH_TOKEN)?;
+        let pat = repo::find(conn, &invitee)?.ok_or_else(|| crate::error::ApiError::internal("no invitee"))?;
+        let changes = UserChanges {
+            invitation_token_hash: Some(Some(crate::auth::crypto::sha256_hex(DEMO_INVITATION_TOKEN))),
+            ..Default::default()
+        };
+        repo::update(conn, &invitee, pat.version, &changes).map(drop)
+    })
+    .await
+    .map_err(|e| e.to_string())
 }
 
 /// Every section an offer needs, and a co-sell section that makes a live offer co-sell ready.
@@ -233,31 +321,40 @@ fn complete_offer() -> Value {
     })
 }
 
-/// Offers that are draft, in certification, needing attention, in preview and live; the live
-/// offer's id.
-async fn offers<S, B>(client: &Client<S>, tokens: &Tokens, profile: &str) -> Result<String, String>
+/// Offers that are draft, in certification, needing attention, in preview and live.
+async fn offers<S, B>(client: &Client<S>, tokens: &Tokens) -> Result<(), String>
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
-    // (alias, name, how far it goes)
+    // (id, alias, name, how far it goes)
     let plan = [
-        ("contoso-draft", "Contoso Draft", "draft"),
-        ("contoso-analytics", "Contoso Analytics", "live"),
-        ("contoso-insights", "Contoso Insights", "publish_in_progress"),
-        ("contoso-preview", "Contoso Preview", "preview"),
-        ("contoso-needs-work", "Contoso Needs Work", "attention_needed"),
+        (known::DRAFT_OFFER, "contoso-draft", "Contoso Draft", "draft"),
+        (known::LIVE_OFFER, "contoso-analytics", "Contoso Analytics", "live"),
+        (
+            known::OFFER_IN_CERTIFICATION,
+            "contoso-insights",
+            "Contoso Insights",
+            "publish_in_progress",
+        ),
+        (known::OFFER_IN_PREVIEW, "contoso-preview", "Contoso Preview", "preview"),
+        (
+            known::OFFER_NEEDING_ATTENTION,
+            "contoso-needs-work",
+            "Contoso Needs Work",
+            "attention_needed",
+        ),
     ];
-    let mut live_offer = String::new();
-    for (alias, name, target) in plan {
-        let offer = client
+    for (offer, alias, name, target) in plan {
+        ids::reserve::<kind::Offer>(offer);
+        client
             .post(
                 "/v1/offers",
                 &tokens.developer,
-                json!({"publisher_profile_id": profile, "offer_alias": alias, "name": name, "offer_type": "saas"}),
+                json!({"publisher_profile_id": known::PUBLISHER_PROFILE, "offer_alias": alias, "name": name, "offer_type": "saas"}),
             )
             .await?;
-        let path = format!("/v1/offers/{}", id(&offer));
+        let path = format!("/v1/offers/{offer}");
         let content = match target {
             "draft" => json!({"listing": {"summary": "Work in progress."}}),
             _ => complete_offer(),
@@ -267,6 +364,9 @@ where
             .await?;
         if target == "draft" {
             continue;
+        }
+        if target == "publish_in_progress" {
+            ids::reserve::<kind::Submission>(known::SUBMISSION_IN_CERTIFICATION);
         }
         let submission = client
             .post(&format!("{path}/publish"), &tokens.developer, json!({}))
@@ -285,18 +385,17 @@ where
                     client
                         .post(&format!("{path}/go-live"), &tokens.developer, json!({}))
                         .await?;
-                    live_offer = id(&offer);
                 }
             }
             _ => {}
         }
     }
-    Ok(live_offer)
+    Ok(())
 }
 
-/// Legacy solutions in every state: OCP-DEMO-1 and 6 stay pending, 2 awaits a merge into the
-/// live offer, 3 is merged, 4 is migrated and 5 is discarded.
-async fn solutions<S, B>(client: &Client<S>, tokens: &Tokens, profile: &str, live_offer: &str) -> Result<(), String>
+/// Legacy solutions in every state: OCP-DEMO-1, 6 and 7 stay pending, 2 awaits a merge into the
+/// live offer (its ticket assigned to support), 3 is merged, 4 is migrated and 5 is discarded.
+async fn solutions<S, B>(client: &Client<S>, tokens: &Tokens) -> Result<(), String>
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
@@ -318,37 +417,30 @@ where
         solution(4, "Contoso Field Service", "co_sell_ready"),
         solution(5, "Contoso Legacy Reports", "not_co_sell_ready"),
         solution(6, "Contoso Shelf Vision", "bizapps_co_sell_incentivized"),
+        solution(7, "Contoso Price Optimizer", "co_sell_ready"),
     ];
     // Support verifies the demo partner's MPN ID, so its legacy solutions can be imported.
-    let organization = client
-        .call(Method::GET, "/v1/organization", Some(&tokens.owner), None)
-        .await?;
-    let verify = format!("/v1/organizations/{}/verify-mpn", id(&organization));
+    let verify = format!("/v1/organizations/{}/verify-mpn", known::ORGANIZATION);
     client.call(Method::POST, &verify, Some(&tokens.support), None).await?;
-    client
+    for solution in known::SOLUTIONS {
+        ids::reserve::<kind::Solution>(solution);
+    }
+    let report = client
         .post("/v1/solutions/import", &tokens.support, json!({"solutions": legacy}))
         .await?;
-    let listed = client
-        .call(Method::GET, "/v1/solutions?limit=100", Some(&tokens.owner), None)
-        .await?;
-    let by_ocp = |ocp: &str| {
-        let found = listed["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|s| s["ocp_solution_id"] == ocp);
-        format!("/v1/solutions/{}", found.map(id).unwrap_or_default())
-    };
-    let merge_body = json!({"offer_id": live_offer, "details": "The same product, listed since 2024."});
+    if report["created"] != legacy.len() {
+        return Err(format!("the demo's solutions were not all imported: {report}"));
+    }
+    let solution = |n: usize| format!("/v1/solutions/{}", known::SOLUTIONS[n - 1]);
+    let merge_body = json!({"offer_id": known::LIVE_OFFER, "details": "The same product, listed since 2024."});
+    ids::reserve::<kind::Ticket>(known::MERGE_TICKET);
     client
-        .post(
-            &format!("{}/merge", by_ocp("OCP-DEMO-2")),
-            &tokens.owner,
-            merge_body.clone(),
-        )
+        .post(&format!("{}/merge", solution(2)), &tokens.owner, merge_body.clone())
         .await?;
+    let assign = format!("/v1/support-tickets/{}/assign", known::MERGE_TICKET);
+    client.post(&assign, &tokens.support, json!({})).await?;
     let ticket = client
-        .post(&format!("{}/merge", by_ocp("OCP-DEMO-3")), &tokens.owner, merge_body)
+        .post(&format!("{}/merge", solution(3)), &tokens.owner, merge_body)
         .await?;
     let ticket = format!("/v1/support-tickets/{}", id(&ticket));
     client
@@ -358,14 +450,13 @@ where
     client
         .post(&format!("{ticket}/resolve"), &tokens.support, merged)
         .await?;
-    let migrate =
-        json!({"offer_type": "saas", "publisher_profile_id": profile, "offer_alias": "contoso-field-service"});
+    let migrate = json!({"offer_type": "saas", "publisher_profile_id": known::PUBLISHER_PROFILE, "offer_alias": "contoso-field-service"});
     client
-        .post(&format!("{}/migrate", by_ocp("OCP-DEMO-4")), &tokens.developer, migrate)
+        .post(&format!("{}/migrate", solution(4)), &tokens.developer, migrate)
         .await?;
     client
         .post(
-            &format!("{}/discard", by_ocp("OCP-DEMO-5")),
+            &format!("{}/discard", solution(5)),
             &tokens.owner,
             json!({"confirm": true}),
         )

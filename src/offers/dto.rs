@@ -117,7 +117,7 @@ impl From<OfferSummary> for OfferSummaryView {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "publisher_profile_id": "01937e4a-7b1c-7000-8000-000000000003",
-    "offer_alias": "contoso-analytics", "name": "Contoso Analytics", "offer_type": "saas"
+    "offer_alias": "contoso-forecasting", "name": "Contoso Forecasting", "offer_type": "saas"
 }))]
 pub struct CreateOffer {
     /// An active publisher profile of the caller's organization; cannot change later.

@@ -131,6 +131,12 @@ pub struct ImportSolution {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"solutions": [{
+    "ocp_solution_id": "OCP-100234", "mpn_id": "4012345", "name": "Contoso Analytics for Retail",
+    "summary": "Store analytics from point-of-sale data.", "solution_type": "ip_application",
+    "co_sell_status": "co_sell_ready", "incentive_eligible": true,
+    "referral_pipeline": {"active_referrals": 3, "won_referrals": 5, "pipeline_value_usd": 120000.0}
+}]}))]
 pub struct ImportSolutions {
     /// 1–1,000 solutions; each is validated on its own.
     #[schema(value_type = Vec<ImportSolution>)]

@@ -180,6 +180,7 @@ pub struct CreateComment {
 
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"assignee_id": "01937e4a-7b1c-7000-8000-000000000054"}))]
 pub struct AssignTicket {
     /// A support user; the caller when absent.
     #[serde(default)]

@@ -181,6 +181,18 @@ impl TestApp {
         }
     }
 
+    /// Runs `cosell <args>` (the binary) on this app's database with its settings; its output.
+    pub fn run_command(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cosell"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("COSELL_LOG", "warn")
+            .envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .output()
+            .expect("run the cosell binary")
+    }
+
     /// The database file of a SQLite test app.
     pub fn sqlite_path(&self) -> Option<PathBuf> {
         match &self.cleanup {

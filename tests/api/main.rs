@@ -8,6 +8,7 @@ mod attacks;
 mod compare;
 mod conventions;
 mod events;
+mod examples;
 mod hardening;
 mod identity;
 mod integrators;

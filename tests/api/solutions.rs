@@ -7,6 +7,7 @@ use crate::on_both;
 use cosell::auth::roles::Role;
 
 on_both!(
+    the_demo_data_set_walks_every_path,
     import_is_an_idempotent_upsert_that_rejects_bad_entries_alone,
     a_migrated_offer_goes_live_and_inherits_the_co_sell_status,
     deleting_a_migrated_draft_returns_the_solution,
@@ -666,36 +667,33 @@ async fn another_organizations_solutions_are_invisible(app: TestApp) {
     );
 }
 
-#[actix_web::test]
-async fn the_demo_data_set_walks_every_path() {
-    let dir = std::env::temp_dir().join(format!("cosell-demo-{}", uuid::Uuid::now_v7().simple()));
-    let url = format!("sqlite://{}", dir.join("demo.db").display());
-    let vars = [
-        ("COSELL_DATABASE_URL", url.as_str()),
-        ("COSELL_JWT_SECRET", crate::helpers::SECRET),
-    ];
-    let config =
-        cosell::config::Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()))
-            .unwrap();
-    let users = cosell::admin::demo::seed(cosell::app::AppState::prepare(&config).unwrap())
-        .await
-        .unwrap();
-    let roles: Vec<Role> = users.iter().map(|u| u.role).collect();
+/// The binary seeds the demo in a process of its own: it gives its objects the ids the document's
+/// examples name, which an in-process seed would share with every other test running.
+async fn the_demo_data_set_walks_every_path(app: TestApp) {
+    let seeded = app.run_command(&["admin", "seed-demo"]);
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    let printed = String::from_utf8_lossy(&seeded.stdout);
+    let roles: Vec<&str> = printed
+        .lines()
+        .filter(|line| line.contains('@'))
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
     assert_eq!(
         roles,
-        [
-            Role::Owner,
-            Role::Manager,
-            Role::Developer,
-            Role::Support,
-            Role::Reviewer
-        ]
+        ["owner", "manager", "developer", "support", "reviewer"],
+        "{printed}"
     );
-    assert!(users.iter().all(|u| u.password.len() >= 10));
+    let owner = app
+        .login("ada@contoso.example", cosell::admin::demo::DEMO_PASSWORD)
+        .await;
+    let live = app
+        .get(&format!("/v1/offers/{}", cosell::admin::demo::known::LIVE_OFFER))
+        .bearer(&owner)
+        .send()
+        .await;
+    assert_eq!(live.body["status"], "live", "{}", live.body);
 
-    let state = cosell::app::AppState::prepare(&config).unwrap();
-    let pool = state.pool.clone();
-    let counts = cosell::db::run(&pool, |conn| {
+    let counts = cosell::db::run(&app.pool, |conn| {
         use cosell::db::schema::{offers, solutions};
         use diesel::prelude::*;
         let offer_states: Vec<String> = offers::table.select(offers::status).distinct().load(conn)?;
@@ -713,9 +711,9 @@ async fn the_demo_data_set_walks_every_path() {
     for status in ["pending", "merge_requested", "merged", "migrated", "discarded"] {
         assert!(counts.1.iter().any(|s| s == status), "no {status} solution");
     }
-    let again = cosell::admin::demo::seed(state).await;
-    assert!(again.is_err(), "seeding twice is refused");
-    std::fs::remove_dir_all(dir).unwrap();
+    let again = app.run_command(&["admin", "seed-demo"]);
+    assert!(!again.status.success(), "seeding twice is refused");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }
 
 async fn imports_wait_for_support_to_verify_the_mpn_id(app: TestApp) {

@@ -1324,6 +1324,11 @@ export interface components {
             organization: components["schemas"]["OrganizationView"];
             user: components["schemas"]["UserView"];
         };
+        /**
+         * @example {
+         *       "assignee_id": "01937e4a-7b1c-7000-8000-000000000054"
+         *     }
+         */
         AssignTicket: {
             assignee_id?: null | components["schemas"]["UserId"];
         };
@@ -1601,8 +1606,8 @@ export interface components {
         };
         /**
          * @example {
-         *       "name": "Contoso Analytics",
-         *       "offer_alias": "contoso-analytics",
+         *       "name": "Contoso Forecasting",
+         *       "offer_alias": "contoso-forecasting",
          *       "offer_type": "saas",
          *       "publisher_profile_id": "01937e4a-7b1c-7000-8000-000000000003"
          *     }
@@ -1843,6 +1848,26 @@ export interface components {
             solution_type: components["schemas"]["SolutionType"];
             summary: string;
         };
+        /**
+         * @example {
+         *       "solutions": [
+         *         {
+         *           "co_sell_status": "co_sell_ready",
+         *           "incentive_eligible": true,
+         *           "mpn_id": "4012345",
+         *           "name": "Contoso Analytics for Retail",
+         *           "ocp_solution_id": "OCP-100234",
+         *           "referral_pipeline": {
+         *             "active_referrals": 3,
+         *             "pipeline_value_usd": 120000,
+         *             "won_referrals": 5
+         *           },
+         *           "solution_type": "ip_application",
+         *           "summary": "Store analytics from point-of-sale data."
+         *         }
+         *       ]
+         *     }
+         */
         ImportSolutions: {
             /** @description 1–1,000 solutions; each is validated on its own. */
             solutions: components["schemas"]["ImportSolution"][];
@@ -3104,13 +3129,13 @@ export interface operations {
                  * @example {
                  *       "organization": {
                  *         "country": "US",
-                 *         "mpn_id": "4012345",
-                 *         "name": "Contoso Ltd"
+                 *         "mpn_id": "4054321",
+                 *         "name": "Fabrikam Inc"
                  *       },
                  *       "owner": {
-                 *         "display_name": "Ada Lovelace",
-                 *         "email": "ada@contoso.example",
-                 *         "password": "correct horse battery staple"
+                 *         "display_name": "Ben Miller",
+                 *         "email": "ben@fabrikam.example",
+                 *         "password": "a stapler of eleven horses"
                  *       }
                  *     }
                  */
