@@ -27,32 +27,78 @@ pub mod kind {
     pub trait Kind {
         const SCHEMA: &'static str;
         const DESCRIPTION: &'static str;
+        /// The document's example: an object of the demo data set (`cosell admin seed-demo`)
+        /// where it has one of this kind, so that Try it out works on the demo as it is.
+        const EXAMPLE: &'static str;
     }
 
     macro_rules! kinds {
-        ($($name:ident => $schema:literal, $description:literal;)+) => {$(
+        ($($name:ident => $schema:literal, $description:literal, $example:expr;)+) => {$(
             #[derive(Debug)]
             pub enum $name {}
             impl Kind for $name {
                 const SCHEMA: &'static str = $schema;
                 const DESCRIPTION: &'static str = $description;
+                const EXAMPLE: &'static str = $example;
             }
         )+};
     }
+    use super::known;
+    /// Kinds the demo has no well-known object of.
+    const NONE_IN_THE_DEMO: &str = "01937e4a-7b1c-7000-8000-0000000000ff";
     kinds! {
-        Organization => "OrganizationId", "The id of a partner organization.";
-        User => "UserId", "The id of a user.";
-        PublisherProfile => "PublisherProfileId", "The id of a publisher profile.";
-        Offer => "OfferId", "The id of an offer.";
-        Submission => "SubmissionId", "The id of a submission (one publish attempt).";
-        Solution => "SolutionId", "The id of a legacy co-sell solution.";
-        Ticket => "TicketId", "The id of a support ticket.";
-        Comment => "CommentId", "The id of a ticket comment.";
-        AuditEvent => "AuditEventId", "The id of an audit event.";
-        Event => "EventId", "The id of an event of the feed (the same on every delivery of it: `webhook-id`).";
-        WebhookEndpoint => "WebhookEndpointId", "The id of a webhook endpoint.";
-        WebhookDelivery => "WebhookDeliveryId", "The id of a webhook delivery.";
+        Organization => "OrganizationId", "The id of a partner organization.", known::ORGANIZATION;
+        User => "UserId", "The id of a user.", known::USERS[2];
+        PublisherProfile => "PublisherProfileId", "The id of a publisher profile.", known::PUBLISHER_PROFILE;
+        Offer => "OfferId", "The id of an offer.", known::DRAFT_OFFER;
+        Submission => "SubmissionId", "The id of a submission (one publish attempt).", known::SUBMISSION_IN_CERTIFICATION;
+        Solution => "SolutionId", "The id of a legacy co-sell solution.", known::SOLUTIONS[0];
+        Ticket => "TicketId", "The id of a support ticket.", known::OPEN_TICKET;
+        Comment => "CommentId", "The id of a ticket comment.", NONE_IN_THE_DEMO;
+        AuditEvent => "AuditEventId", "The id of an audit event.", NONE_IN_THE_DEMO;
+        Event => "EventId", "The id of an event of the feed (the same on every delivery of it: `webhook-id`).", NONE_IN_THE_DEMO;
+        WebhookEndpoint => "WebhookEndpointId", "The id of a webhook endpoint.", known::WEBHOOK_ENDPOINT;
+        WebhookDelivery => "WebhookDeliveryId", "The id of a webhook delivery.", NONE_IN_THE_DEMO;
     }
+}
+
+/// The ids of the demo data set's objects (`cosell admin seed-demo`), which the document's
+/// examples and `contract/examples.json` name.
+pub mod known {
+    pub const ORGANIZATION: &str = "01937e4a-7b1c-7000-8000-000000000001";
+    pub const PUBLISHER_PROFILE: &str = "01937e4a-7b1c-7000-8000-000000000003";
+    /// Contoso Analytics, live: the merge example's target.
+    pub const LIVE_OFFER: &str = "01937e4a-7b1c-7000-8000-000000000010";
+    pub const DRAFT_OFFER: &str = "01937e4a-7b1c-7000-8000-000000000011";
+    pub const OFFER_IN_CERTIFICATION: &str = "01937e4a-7b1c-7000-8000-000000000012";
+    pub const OFFER_IN_PREVIEW: &str = "01937e4a-7b1c-7000-8000-000000000013";
+    pub const OFFER_NEEDING_ATTENTION: &str = "01937e4a-7b1c-7000-8000-000000000014";
+    /// The demo's legacy solutions OCP-DEMO-1 to 7, in that order.
+    pub const SOLUTIONS: [&str; 7] = [
+        "01937e4a-7b1c-7000-8000-000000000021",
+        "01937e4a-7b1c-7000-8000-000000000022",
+        "01937e4a-7b1c-7000-8000-000000000023",
+        "01937e4a-7b1c-7000-8000-000000000024",
+        "01937e4a-7b1c-7000-8000-000000000025",
+        "01937e4a-7b1c-7000-8000-000000000026",
+        "01937e4a-7b1c-7000-8000-000000000027",
+    ];
+    /// The submission of the offer in certification.
+    pub const SUBMISSION_IN_CERTIFICATION: &str = "01937e4a-7b1c-7000-8000-000000000031";
+    /// A partner's question, open.
+    pub const OPEN_TICKET: &str = "01937e4a-7b1c-7000-8000-000000000041";
+    /// The merge request of OCP-DEMO-2, assigned to support.
+    pub const MERGE_TICKET: &str = "01937e4a-7b1c-7000-8000-000000000042";
+    /// The owner, the manager, the developer, support and the reviewer, in that order.
+    pub const USERS: [&str; 5] = [
+        "01937e4a-7b1c-7000-8000-000000000051",
+        "01937e4a-7b1c-7000-8000-000000000052",
+        "01937e4a-7b1c-7000-8000-000000000053",
+        "01937e4a-7b1c-7000-8000-000000000054",
+        "01937e4a-7b1c-7000-8000-000000000055",
+    ];
+    /// A webhook endpoint, disabled (its host does not exist).
+    pub const WEBHOOK_ENDPOINT: &str = "01937e4a-7b1c-7000-8000-000000000061";
 }
 
 pub type OrganizationId = Id<kind::Organization>;
@@ -220,7 +266,7 @@ impl<K: kind::Kind> utoipa::PartialSchema for Id<K> {
             .schema_type(Type::String)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
             .description(Some(K::DESCRIPTION))
-            .examples([serde_json::json!("01937e4a-7b1c-7000-8000-000000000001")])
+            .examples([serde_json::json!(K::EXAMPLE)])
             .into()
     }
 }

@@ -28,6 +28,48 @@ const COUNTRIES: &[&str] = &[
     "ZM", "ZW",
 ];
 
+/// The document's `Country`: the codes [`country`] takes, as an enum.
+pub struct Country;
+
+impl utoipa::PartialSchema for Country {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(COUNTRIES.iter().copied()))
+            .description(Some("An ISO 3166-1 alpha-2 country code."))
+            .examples([serde_json::json!("US")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Country {
+    fn name() -> Cow<'static, str> {
+        "Country".into()
+    }
+}
+
+/// The document's `Confirmation`: a `confirm` member, which must be `true` (else 422
+/// `confirmation_required`).
+pub struct Confirmation;
+
+impl utoipa::PartialSchema for Confirmation {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Boolean)
+            .enum_values(Some([true]))
+            .description(Some("Must be `true`: the action cannot be undone by accident."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Confirmation {
+    fn name() -> Cow<'static, str> {
+        "Confirmation".into()
+    }
+}
+
 pub fn is_country(code: &str) -> bool {
     COUNTRIES.binary_search(&code).is_ok()
 }
@@ -67,8 +109,8 @@ pub fn publisher_id(value: &str) -> Result<(), ValidationError> {
 /// An absolute URL of `schemes` that WHATWG and RFC 3986 readers parse alike, or why not.
 /// Where the two disagree is refused outright: white space, control characters and backslashes
 /// anywhere (`https://appsource.microsoft.com\@evil.example/` has host `appsource…` for one and
-/// `evil.example` for the other), a scheme without `//` (`https:host`), user info, and
-/// percent-encoded bytes in the host (`%2e`).
+/// `evil.example` for the other), a scheme without `//` (`https:host`) or with more
+/// (`https:///host`), user info, and percent-encoded bytes in the host (`%2e`).
 pub fn unambiguous_url(raw: &str, schemes: &[&str]) -> Result<url::Url, &'static str> {
     if raw.len() > 2048 {
         return Err("must be at most 2048 characters");
@@ -86,6 +128,10 @@ pub fn unambiguous_url(raw: &str, schemes: &[&str]) -> Result<url::Url, &'static
         return Err("must use an allowed scheme");
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() {
+        // `https:///host/path`: WHATWG skips the slashes and reads `host`; RFC 3986 an empty one.
+        return Err("must name a host right after `//`");
+    }
     if authority.contains('@') {
         return Err("must not carry user info");
     }
@@ -130,6 +176,33 @@ pub fn https_url(value: &str) -> Result<(), ValidationError> {
     unambiguous_url(value, &["https"]).map(|_| ()).map_err(|reason| {
         ValidationError::new("invalid_url").with_message(format!("{reason}; an absolute https:// URL").into())
     })
+}
+
+/// The rules of [`single_line`], [`plain_text`] and [`https_url`] as the document states them:
+/// each text member carries the custom `format` of its rule (`single-line`, `text`, `https-url`)
+/// and the pattern here, which generators and form validators use. A pattern says what the rule
+/// refuses of characters and of shape; what no pattern says (a URL's host as the parser reads it,
+/// invisible characters in a name) the server checks on its own.
+pub mod patterns {
+    /// `format: single-line`: one line of at least one visible character, no control characters.
+    pub const SINGLE_LINE: &str =
+        "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
+    /// `format: text`: lines, tabs allowed, not blank, no other control characters.
+    pub const TEXT: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
+    /// `format: https-url`: `https://`, a host in ASCII (an international name in its `xn--` form,
+    /// which is also how the server stores one it is sent as typed), an optional port, and a
+    /// path, query or fragment without white space, control characters or backslashes.
+    pub const HTTPS_URL: &str = "^[hH][tT][tT][pP][sS]://[A-Za-z0-9._~!$&'()*+,;=-]+(:[0-9]{1,5})?([/?#][^\\s\\u0000-\\u001f\\u007f-\\u009f\\\\]*)?$";
+
+    /// The pattern of a custom `format` of the document.
+    pub fn of_format(format: &str) -> Option<&'static str> {
+        match format {
+            "single-line" => Some(SINGLE_LINE),
+            "text" => Some(TEXT),
+            "https-url" => Some(HTTPS_URL),
+            _ => None,
+        }
+    }
 }
 
 /// Text a person typed: no control characters, and not only white space.
@@ -261,6 +334,64 @@ pub fn name(value: &str) -> Result<(), ValidationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_documented_patterns_accept_and_refuse_what_the_rules_do() {
+        let matches = |pattern: &str, value: &str| Regex::new(pattern).unwrap().is_match(value);
+        let samples = [
+            "Contoso",
+            " padded ",
+            "two\nlines",
+            "tab\there",
+            "",
+            "   ",
+            "\n",
+            "nul\0",
+            "bell\u{7}",
+            "c1\u{85}x",
+            "del\u{7f}",
+            "日本語",
+            "\r\n",
+            "a\u{2028}b",
+            "\u{a0}",
+        ];
+        for value in samples {
+            assert_eq!(
+                matches(patterns::SINGLE_LINE, value),
+                single_line(value).is_ok(),
+                "single-line: {value:?}"
+            );
+            assert_eq!(
+                matches(patterns::TEXT, value),
+                plain_text(value).is_ok(),
+                "text: {value:?}"
+            );
+        }
+        for url in [
+            "https://contoso.example/trial",
+            "HTTPS://Contoso.Example:8443/a?b=c#d",
+            "https://contoso.example",
+            "https://xn--r8jz45g.jp/",
+        ] {
+            assert!(matches(patterns::HTTPS_URL, url), "{url}");
+            assert!(https_url(url).is_ok(), "{url}");
+        }
+        // What the pattern refuses, the rule refuses too.
+        for url in [
+            "http://contoso.example/",
+            "https://user@contoso.example/",
+            "https://contoso.example\\@evil.example/",
+            "https://%2e/",
+            "https:contoso.example",
+            "https://contoso.example/a b",
+            "https:///path",
+        ] {
+            assert!(!matches(patterns::HTTPS_URL, url), "{url}");
+            assert!(https_url(url).is_err(), "{url}");
+        }
+        assert_eq!(patterns::of_format("single-line"), Some(patterns::SINGLE_LINE));
+        assert_eq!(patterns::of_format("email"), None);
+    }
 
     #[test]
     fn addresses_compare_after_uts46_and_names_show_everything() {

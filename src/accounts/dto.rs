@@ -10,14 +10,15 @@ use crate::users::dto::UserView;
 pub struct NewOrganization {
     #[validate(length(min = 1, max = 200), custom(function = "crate::validate::name"))]
     #[schema(example = "Contoso Ltd")]
+    #[schema(min_length = 1, max_length = 200, format = "single-line")]
     pub name: String,
     /// 6–10 digits, unique.
     #[validate(custom(function = "crate::validate::mpn_id"))]
     #[schema(example = "4012345")]
+    #[schema(pattern = "^[0-9]{6,10}$")]
     pub mpn_id: String,
-    /// ISO 3166-1 alpha-2.
     #[validate(custom(function = "crate::validate::country"))]
-    #[schema(example = "US")]
+    #[schema(value_type = crate::validate::Country)]
     pub country: String,
 }
 
@@ -26,9 +27,11 @@ pub struct NewOrganization {
 pub struct NewOwner {
     #[validate(custom(function = "crate::validate::email_address"), length(max = 254))]
     #[schema(example = "ada@contoso.example")]
+    #[schema(max_length = 254, format = Email)]
     pub email: String,
     #[validate(length(min = 1, max = 100), custom(function = "crate::validate::name"))]
     #[schema(example = "Ada Lovelace")]
+    #[schema(min_length = 1, max_length = 100, format = "single-line")]
     pub display_name: String,
     /// 10–128 characters.
     #[validate(length(
@@ -38,6 +41,7 @@ pub struct NewOwner {
         message = "must be 10 to 128 characters"
     ))]
     #[schema(example = "correct horse battery staple", format = Password)]
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
 }
 
@@ -62,9 +66,11 @@ pub struct Account {
 #[schema(example = json!({"email": "ada@contoso.example", "password": "correct horse battery staple"}))]
 pub struct TokenRequest {
     #[validate(length(min = 1, max = 254))]
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
     #[validate(length(min = 1, max = 1024))]
     #[schema(format = Password)]
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
 }
 
@@ -92,6 +98,7 @@ pub struct TokenResponse {
 #[schema(example = json!({"refresh_token": "csrt_Vb8qk1m3t0W2n5P7r9T1v3X5z7B9d1F3h5J7l9N1p3R"}))]
 pub struct RefreshRequest {
     #[validate(length(min = 1, max = 256))]
+    #[schema(min_length = 1, max_length = 256)]
     pub refresh_token: String,
 }
 
@@ -100,6 +107,7 @@ pub struct RefreshRequest {
 #[schema(example = json!({"refresh_token": "csrt_Vb8qk1m3t0W2n5P7r9T1v3X5z7B9d1F3h5J7l9N1p3R", "everywhere": false}))]
 pub struct LogoutRequest {
     #[validate(length(min = 1, max = 256))]
+    #[schema(min_length = 1, max_length = 256)]
     pub refresh_token: String,
     /// End every session of the token's user as well: every refresh token, and every access
     /// token issued until now.
@@ -112,6 +120,7 @@ pub struct LogoutRequest {
 #[schema(example = json!({"token": "p0N4Jq0r0Yb6m0hS4u1iKx7cQ2VwLZ8eT3aFgH5jK9s", "password": "a long new password"}))]
 pub struct AcceptInvitation {
     #[validate(length(min = 1, max = 256))]
+    #[schema(min_length = 1, max_length = 256)]
     pub token: String,
     #[validate(length(
         min = 10,
@@ -120,5 +129,6 @@ pub struct AcceptInvitation {
         message = "must be 10 to 128 characters"
     ))]
     #[schema(format = Password)]
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
 }

@@ -28,43 +28,8 @@ pub const DEMO_INVITATION_TOKEN: &str = "p0N4Jq0r0Yb6m0hS4u1iKx7cQ2VwLZ8eT3aFgH5
 /// A refresh token of the demo owner's (the refresh example's).
 pub const DEMO_REFRESH_TOKEN: &str = "csrt_Vb8qk1m3t0W2n5P7r9T1v3X5z7B9d1F3h5J7l9N1p3R";
 
-/// The ids of the demo's objects, named by the document's examples and `contract/examples.json`.
-pub mod known {
-    pub const ORGANIZATION: &str = "01937e4a-7b1c-7000-8000-000000000001";
-    pub const PUBLISHER_PROFILE: &str = "01937e4a-7b1c-7000-8000-000000000003";
-    /// Contoso Analytics, live: the merge example's target.
-    pub const LIVE_OFFER: &str = "01937e4a-7b1c-7000-8000-000000000010";
-    pub const DRAFT_OFFER: &str = "01937e4a-7b1c-7000-8000-000000000011";
-    pub const OFFER_IN_CERTIFICATION: &str = "01937e4a-7b1c-7000-8000-000000000012";
-    pub const OFFER_IN_PREVIEW: &str = "01937e4a-7b1c-7000-8000-000000000013";
-    pub const OFFER_NEEDING_ATTENTION: &str = "01937e4a-7b1c-7000-8000-000000000014";
-    /// The demo's legacy solutions OCP-DEMO-1 to 7, in that order.
-    pub const SOLUTIONS: [&str; 7] = [
-        "01937e4a-7b1c-7000-8000-000000000021",
-        "01937e4a-7b1c-7000-8000-000000000022",
-        "01937e4a-7b1c-7000-8000-000000000023",
-        "01937e4a-7b1c-7000-8000-000000000024",
-        "01937e4a-7b1c-7000-8000-000000000025",
-        "01937e4a-7b1c-7000-8000-000000000026",
-        "01937e4a-7b1c-7000-8000-000000000027",
-    ];
-    /// The submission of the offer in certification.
-    pub const SUBMISSION_IN_CERTIFICATION: &str = "01937e4a-7b1c-7000-8000-000000000031";
-    /// A partner's question, open.
-    pub const OPEN_TICKET: &str = "01937e4a-7b1c-7000-8000-000000000041";
-    /// The merge request of OCP-DEMO-2, assigned to support.
-    pub const MERGE_TICKET: &str = "01937e4a-7b1c-7000-8000-000000000042";
-    /// The owner, the manager, the developer, support and the reviewer, in that order.
-    pub const USERS: [&str; 5] = [
-        "01937e4a-7b1c-7000-8000-000000000051",
-        "01937e4a-7b1c-7000-8000-000000000052",
-        "01937e4a-7b1c-7000-8000-000000000053",
-        "01937e4a-7b1c-7000-8000-000000000054",
-        "01937e4a-7b1c-7000-8000-000000000055",
-    ];
-    /// A webhook endpoint, disabled (its host does not exist).
-    pub const WEBHOOK_ENDPOINT: &str = "01937e4a-7b1c-7000-8000-000000000061";
-}
+/// The ids of the demo's objects.
+pub use crate::ids::known;
 
 /// A user of the demo and the password it was given.
 pub struct DemoUser {

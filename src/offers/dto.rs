@@ -124,8 +124,10 @@ pub struct CreateOffer {
     pub publisher_profile_id: PublisherProfileId,
     /// `^[a-z0-9][a-z0-9_-]{0,49}$`, unique per publisher, cannot change later.
     #[validate(custom(function = "crate::validate::alias"))]
+    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,49}$")]
     pub offer_alias: String,
     #[validate(length(min = 1, max = 200), custom(function = "crate::validate::single_line"))]
+    #[schema(min_length = 1, max_length = 200, format = "single-line")]
     pub name: String,
     pub offer_type: OfferType,
 }
@@ -180,6 +182,7 @@ pub struct ListOffersQuery {
 pub struct PublishOffer {
     #[serde(default)]
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub notes_for_certification: Option<String>,
 }
 
@@ -187,8 +190,8 @@ pub struct PublishOffer {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"confirm": true}))]
 pub struct StopDistribution {
-    /// Must be `true`.
     #[serde(default)]
+    #[schema(value_type = crate::validate::Confirmation, required = true)]
     pub confirm: bool,
 }
 

@@ -83,6 +83,7 @@ pub struct Setup {
     #[serde(default, deserialize_with = "crate::validate::optional_url_text")]
     #[validate(custom(function = "crate::validate::https_url"))]
     #[schema(example = "https://contoso.example/trial")]
+    #[schema(format = "https-url")]
     pub trial_url: Option<String>,
 }
 
@@ -93,15 +94,18 @@ pub struct Properties {
     #[serde(default)]
     #[validate(length(max = 3), custom(function = "crate::validate::labels"))]
     #[schema(example = json!(["analytics", "security"]))]
+    #[schema(max_items = 3)]
     pub categories: Option<Vec<String>>,
     /// 0–2 industries.
     #[serde(default)]
     #[validate(length(max = 2), custom(function = "crate::validate::labels"))]
+    #[schema(max_items = 2)]
     pub industries: Option<Vec<String>>,
     /// https; or set `standard_contract`.
     #[serde(default, deserialize_with = "crate::validate::optional_url_text")]
     #[validate(custom(function = "crate::validate::https_url"))]
     #[schema(example = "https://contoso.example/terms")]
+    #[schema(format = "https-url")]
     pub terms_of_use_url: Option<String>,
     #[serde(default)]
     pub standard_contract: Option<bool>,
@@ -112,15 +116,18 @@ pub struct Properties {
 pub struct SupportContact {
     #[serde(default)]
     #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
+    #[schema(min_length = 1, max_length = 100, format = "single-line")]
     pub name: Option<String>,
     #[serde(default)]
     #[validate(
         email(code = "invalid_email", message = "must be an e-mail address"),
         length(max = 254)
     )]
+    #[schema(max_length = 254, format = Email)]
     pub email: Option<String>,
     #[serde(default, deserialize_with = "crate::validate::optional_url_text")]
     #[validate(custom(function = "crate::validate::https_url"))]
+    #[schema(format = "https-url")]
     pub url: Option<String>,
 }
 
@@ -129,12 +136,14 @@ pub struct SupportContact {
 pub struct EngineeringContact {
     #[serde(default)]
     #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
+    #[schema(min_length = 1, max_length = 100, format = "single-line")]
     pub name: Option<String>,
     #[serde(default)]
     #[validate(
         email(code = "invalid_email", message = "must be an e-mail address"),
         length(max = 254)
     )]
+    #[schema(max_length = 254, format = Email)]
     pub email: Option<String>,
 }
 
@@ -144,17 +153,21 @@ pub struct Listing {
     #[serde(default)]
     #[validate(length(min = 1, max = 100), custom(function = "crate::validate::plain_text"))]
     #[schema(example = "Contoso Analytics turns telemetry into decisions.")]
+    #[schema(min_length = 1, max_length = 100, format = "text")]
     pub summary: Option<String>,
     #[serde(default)]
     #[validate(length(min = 1, max = 3000), custom(function = "crate::validate::plain_text"))]
+    #[schema(min_length = 1, max_length = 3000, format = "text")]
     pub description: Option<String>,
     /// At most 3, each at most 50 characters.
     #[serde(default)]
     #[validate(length(max = 3), custom(function = "keywords"))]
+    #[schema(max_items = 3)]
     pub search_keywords: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::validate::optional_url_text")]
     #[validate(custom(function = "crate::validate::https_url"))]
     #[schema(example = "https://contoso.example/privacy")]
+    #[schema(format = "https-url")]
     pub privacy_policy_url: Option<String>,
     #[serde(default)]
     #[validate(nested)]
@@ -178,10 +191,12 @@ pub struct Plan {
     #[serde(default)]
     #[validate(custom(function = "crate::validate::alias"))]
     #[schema(example = "standard")]
+    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,49}$")]
     pub plan_id: Option<String>,
     #[serde(default)]
     #[validate(length(min = 1, max = 200), custom(function = "crate::validate::single_line"))]
     #[schema(example = "Standard")]
+    #[schema(min_length = 1, max_length = 200, format = "single-line")]
     pub name: Option<String>,
     #[serde(default)]
     pub pricing_model: Option<PricingModel>,
@@ -196,6 +211,7 @@ pub struct Plan {
 #[serde(transparent)]
 pub struct Plans {
     #[validate(length(max = 20), nested, custom(function = "unique_plan_ids"))]
+    #[schema(max_items = 20)]
     pub plans: Vec<Plan>,
 }
 
@@ -219,6 +235,7 @@ pub struct CspPartner {
     pub tenant_id: Option<Uuid>,
     #[serde(default)]
     #[validate(length(min = 1, max = 200), custom(function = "crate::validate::single_line"))]
+    #[schema(min_length = 1, max_length = 200, format = "single-line")]
     pub name: Option<String>,
 }
 
@@ -231,15 +248,18 @@ pub struct ResellCsp {
     /// At least one when `specific_partners`.
     #[serde(default)]
     #[validate(length(max = 1000), nested)]
+    #[schema(max_items = 1000)]
     pub partners: Option<Vec<CspPartner>>,
     #[serde(default, deserialize_with = "crate::validate::optional_url_text")]
     #[validate(custom(function = "crate::validate::https_url"))]
+    #[schema(format = "https-url")]
     pub marketing_materials_url: Option<String>,
     #[serde(default)]
     #[validate(
         email(code = "invalid_email", message = "must be an e-mail address"),
         length(max = 254)
     )]
+    #[schema(max_length = 254, format = Email)]
     pub channel_contact_email: Option<String>,
 }
 
@@ -249,11 +269,13 @@ pub struct SolutionArea {
     #[serde(default)]
     #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
     #[schema(example = "Data & AI")]
+    #[schema(min_length = 1, max_length = 100, format = "single-line")]
     pub area: Option<String>,
     /// 1–5.
     #[serde(default)]
     #[validate(length(max = 5), custom(function = "crate::validate::labels"))]
     #[schema(example = json!(["Analytics"]))]
+    #[schema(max_items = 5)]
     pub sub_areas: Option<Vec<String>>,
 }
 
@@ -264,9 +286,11 @@ pub struct CoSellDocument {
     pub doc_type: Option<DocumentType>,
     #[serde(default)]
     #[validate(length(min = 1, max = 200), custom(function = "crate::validate::single_line"))]
+    #[schema(min_length = 1, max_length = 200, format = "single-line")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "crate::validate::optional_url_text")]
     #[validate(custom(function = "crate::validate::https_url"))]
+    #[schema(format = "https-url")]
     pub url: Option<String>,
 }
 
@@ -275,15 +299,18 @@ pub struct CoSellDocument {
 pub struct CoSellContact {
     #[serde(default)]
     #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
+    #[schema(min_length = 1, max_length = 100, format = "single-line")]
     pub name: Option<String>,
     #[serde(default)]
     #[validate(
         email(code = "invalid_email", message = "must be an e-mail address"),
         length(max = 254)
     )]
+    #[schema(max_length = 254, format = Email)]
     pub email: Option<String>,
     #[serde(default)]
     #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
+    #[schema(min_length = 1, max_length = 100, format = "single-line")]
     pub job_title: Option<String>,
     #[serde(default)]
     pub role: Option<ContactRole>,
@@ -291,6 +318,7 @@ pub struct CoSellContact {
     #[serde(default)]
     #[validate(length(max = 250), custom(function = "crate::validate::contact_countries"))]
     #[schema(example = json!(["US", "CA"]))]
+    #[schema(max_items = 250)]
     pub countries: Option<Vec<String>>,
 }
 
@@ -303,23 +331,29 @@ pub struct CoSell {
     #[serde(default)]
     #[validate(length(max = 20), custom(function = "crate::validate::labels"))]
     #[schema(example = json!(["Azure"]))]
+    #[schema(max_items = 20)]
     pub platforms: Option<Vec<String>>,
     #[serde(default)]
     #[validate(length(max = 20), custom(function = "crate::validate::labels"))]
     #[schema(example = json!(["Enterprise"]))]
+    #[schema(max_items = 20)]
     pub segments: Option<Vec<String>>,
     /// 1–5.
     #[serde(default)]
     #[validate(length(max = 5), nested)]
+    #[schema(max_items = 5)]
     pub solution_areas: Option<Vec<SolutionArea>>,
     #[serde(default)]
     #[validate(length(max = 50), nested)]
+    #[schema(max_items = 50)]
     pub documents: Option<Vec<CoSellDocument>>,
     #[serde(default)]
     #[validate(length(max = 50), nested)]
+    #[schema(max_items = 50)]
     pub contacts: Option<Vec<CoSellContact>>,
     #[serde(default, deserialize_with = "crate::validate::optional_url_text")]
     #[validate(custom(function = "crate::validate::https_url"))]
+    #[schema(format = "https-url")]
     pub landing_page_url: Option<String>,
 }
 

@@ -370,7 +370,9 @@ fn list_filter(path: &str, name: &str) -> Option<(Vec<String>, Option<&'static s
     }
 }
 
-/// States in the document that no text member takes a NUL character (the service refuses them).
+/// States in the document that no text member takes a NUL character (the service refuses them),
+/// and gives a member of a custom text `format` the pattern of its rule
+/// ([`crate::validate::patterns`]).
 fn forbid_nul(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>) {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::schema::{ArrayItems, KnownFormat, Schema, SchemaFormat};
@@ -383,8 +385,16 @@ fn forbid_nul(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::schema::Schem
                 None => true,
                 Some(format) => *format == SchemaFormat::KnownFormat(KnownFormat::Password),
             };
-            if is_string(&object.schema_type) && object.pattern.is_none() && free_text && object.enum_values.is_none() {
-                object.pattern = Some(NO_NUL.into());
+            let rule = match &object.format {
+                Some(SchemaFormat::Custom(format)) => crate::validate::patterns::of_format(format),
+                _ => None,
+            };
+            if is_string(&object.schema_type) && object.pattern.is_none() && object.enum_values.is_none() {
+                if let Some(pattern) = rule {
+                    object.pattern = Some(pattern.into());
+                } else if free_text {
+                    object.pattern = Some(NO_NUL.into());
+                }
             }
             object.properties.values_mut().for_each(forbid_nul);
         }

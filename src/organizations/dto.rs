@@ -66,10 +66,10 @@ pub struct UpdateOrganization {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false)]
     #[validate(length(min = 1, max = 200), custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 200, format = "single-line")]
     pub name: Option<String>,
-    /// ISO 3166-1 alpha-2.
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, value_type = crate::validate::Country)]
     #[validate(custom(function = "crate::validate::country"))]
     pub country: Option<String>,
 }

@@ -60,22 +60,28 @@ impl From<PublisherProfile> for PublisherProfileView {
 pub struct CreatePublisherProfile {
     /// `^[a-z0-9][a-z0-9_-]{2,49}$`
     #[validate(custom(function = "crate::validate::publisher_id"))]
+    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{2,49}$")]
     pub publisher_id: String,
     #[validate(length(min = 1, max = 50), custom(function = "crate::validate::single_line"))]
+    #[schema(min_length = 1, max_length = 50, format = "single-line")]
     pub display_name: String,
     /// Must be the organization's MPN ID.
     #[validate(custom(function = "crate::validate::mpn_id"))]
+    #[schema(pattern = "^[0-9]{6,10}$")]
     pub mpn_id: String,
     #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
+    #[schema(min_length = 1, max_length = 100, format = "single-line")]
     pub contact_name: String,
     #[validate(
         email(code = "invalid_email", message = "must be an e-mail address"),
         length(max = 254)
     )]
+    #[schema(max_length = 254, format = Email)]
     pub contact_email: String,
     /// An https URL.
     #[serde(deserialize_with = "crate::validate::url_text")]
     #[validate(custom(function = "crate::validate::https_url"))]
+    #[schema(format = "https-url")]
     pub website: String,
 }
 
@@ -87,10 +93,12 @@ pub struct UpdatePublisherProfile {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false)]
     #[validate(length(min = 1, max = 50), custom(function = "crate::validate::single_line"))]
+    #[schema(min_length = 1, max_length = 50, format = "single-line")]
     pub display_name: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false)]
     #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
+    #[schema(min_length = 1, max_length = 100, format = "single-line")]
     pub contact_name: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false)]
@@ -98,10 +106,12 @@ pub struct UpdatePublisherProfile {
         email(code = "invalid_email", message = "must be an e-mail address"),
         length(max = 254)
     )]
+    #[schema(max_length = 254, format = Email)]
     pub contact_email: Option<String>,
     #[serde(default, deserialize_with = "crate::validate::patched_url_text")]
     #[schema(nullable = false)]
     #[validate(custom(function = "crate::validate::https_url"))]
+    #[schema(format = "https-url")]
     pub website: Option<String>,
 }
 

@@ -109,15 +109,19 @@ pub struct ListSolutionsQuery {
 pub struct ImportSolution {
     #[validate(length(min = 1, max = 100), custom(function = "crate::validate::single_line"))]
     #[schema(example = "OCP-100234")]
+    #[schema(min_length = 1, max_length = 100, format = "single-line")]
     pub ocp_solution_id: String,
     /// The organization is the one enrolled with this MPN ID.
     #[validate(custom(function = "crate::validate::mpn_id"))]
     #[schema(example = "4012345")]
+    #[schema(pattern = "^[0-9]{6,10}$")]
     pub mpn_id: String,
     #[validate(length(min = 1, max = 200), custom(function = "crate::validate::single_line"))]
     #[schema(example = "Contoso Analytics for Retail")]
+    #[schema(min_length = 1, max_length = 200, format = "single-line")]
     pub name: String,
     #[validate(length(min = 1, max = 3000), custom(function = "crate::validate::plain_text"))]
+    #[schema(min_length = 1, max_length = 3000, format = "text")]
     pub summary: String,
     pub solution_type: SolutionType,
     pub co_sell_status: CoSellStatus,
@@ -175,9 +179,11 @@ pub struct MergeSolution {
     pub offer_id: Option<OfferId>,
     #[serde(default)]
     #[validate(length(max = 2048))]
+    #[schema(max_length = 2048)]
     pub listing_url: Option<String>,
     #[serde(default)]
     #[validate(length(max = 5000), custom(function = "crate::validate::plain_text"))]
+    #[schema(max_length = 5000, format = "text")]
     pub details: Option<String>,
 }
 
@@ -188,6 +194,7 @@ pub struct MigrateSolution {
     pub offer_type: OfferType,
     pub publisher_profile_id: PublisherProfileId,
     #[validate(custom(function = "crate::validate::alias"))]
+    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,49}$")]
     pub offer_alias: String,
 }
 
@@ -195,7 +202,7 @@ pub struct MigrateSolution {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"confirm": true}))]
 pub struct DiscardSolution {
-    /// Must be `true`.
     #[serde(default)]
+    #[schema(value_type = crate::validate::Confirmation, required = true)]
     pub confirm: bool,
 }

@@ -18,9 +18,11 @@ pub struct CertificationFeedback {
     pub section: SectionName,
     #[validate(length(min = 1, max = 200))]
     #[schema(example = "#/listing/description")]
+    #[schema(min_length = 1, max_length = 200)]
     pub pointer: String,
     #[validate(length(min = 1, max = 2000), custom(function = "crate::validate::plain_text"))]
     #[schema(example = "The description must say what the product does.")]
+    #[schema(min_length = 1, max_length = 2000, format = "text")]
     pub message: String,
 }
 
@@ -32,6 +34,7 @@ pub struct CertifySubmission {
     /// At least one item when the result is `failed`.
     #[serde(default)]
     #[validate(length(max = 100), nested)]
+    #[schema(max_items = 100)]
     pub feedback: Vec<CertificationFeedback>,
 }
 

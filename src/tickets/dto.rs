@@ -138,8 +138,10 @@ pub struct CreateTicket {
     /// Any category but `merge_request` (open those with `POST /v1/solutions/{id}/merge`).
     pub category: TicketCategory,
     #[validate(length(min = 1, max = 200), custom(function = "crate::validate::single_line"))]
+    #[schema(min_length = 1, max_length = 200, format = "single-line")]
     pub subject: String,
     #[validate(length(min = 1, max = 5000), custom(function = "crate::validate::plain_text"))]
+    #[schema(min_length = 1, max_length = 5000, format = "text")]
     pub description: String,
     #[serde(default)]
     pub related_solution_id: Option<SolutionId>,
@@ -172,6 +174,7 @@ pub struct ListTicketsQuery {
 #[schema(example = json!({"body": "Here is the screenshot you asked for."}))]
 pub struct CreateComment {
     #[validate(length(min = 1, max = 5000), custom(function = "crate::validate::plain_text"))]
+    #[schema(min_length = 1, max_length = 5000, format = "text")]
     pub body: String,
     /// Staff only: a note partners never see.
     #[serde(default)]
@@ -192,6 +195,7 @@ pub struct AssignTicket {
 #[schema(example = json!({"message": "Which offer should this solution merge into?"}))]
 pub struct RequestInfo {
     #[validate(length(min = 1, max = 5000), custom(function = "crate::validate::plain_text"))]
+    #[schema(min_length = 1, max_length = 5000, format = "text")]
     pub message: String,
 }
 
@@ -203,6 +207,7 @@ pub struct ResolveTicket {
     pub resolution: Resolution,
     #[serde(default)]
     #[validate(length(max = 5000), custom(function = "crate::validate::plain_text"))]
+    #[schema(max_length = 5000, format = "text")]
     pub note: Option<String>,
 }
 

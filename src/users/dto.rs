@@ -50,11 +50,33 @@ impl From<User> for UserView {
 #[schema(example = json!({"email": "grace@contoso.example", "display_name": "Grace Hopper", "role": "developer"}))]
 pub struct InviteUser {
     #[validate(custom(function = "crate::validate::email_address"), length(max = 254))]
+    #[schema(max_length = 254, format = Email)]
     pub email: String,
     #[validate(length(min = 1, max = 100), custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 100, format = "single-line")]
     pub display_name: String,
-    /// `owner`, `manager` or `developer`; only owners may invite owners.
+    /// Only owners may invite owners.
+    #[schema(value_type = PartnerRole)]
     pub role: Role,
+}
+
+/// The roles of partner users (staff roles are given by `cosell admin create-staff`).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum PartnerRole {
+    Owner,
+    Manager,
+    Developer,
+}
+
+/// The statuses a change may set: an invited user becomes active by accepting the invitation.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SettableUserStatus {
+    Active,
+    Disabled,
 }
 
 /// The invited user and the one-time token the invitee needs to set a password. The token is
@@ -75,13 +97,13 @@ pub struct UpdateUser {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false)]
     #[validate(length(min = 1, max = 100), custom(function = "crate::validate::name"))]
+    #[schema(min_length = 1, max_length = 100, format = "single-line")]
     pub display_name: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, value_type = PartnerRole)]
     pub role: Option<Role>,
-    /// `active` or `disabled`; an invited user becomes active by accepting the invitation.
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, value_type = SettableUserStatus)]
     pub status: Option<UserStatus>,
 }
 
@@ -107,6 +129,7 @@ pub struct ListUsersQuery {
 pub struct ChangePassword {
     #[validate(length(min = 1, max = 1024))]
     #[schema(format = Password)]
+    #[schema(min_length = 1, max_length = 1024)]
     pub current_password: String,
     #[validate(length(
         min = 10,
@@ -115,5 +138,6 @@ pub struct ChangePassword {
         message = "must be 10 to 128 characters"
     ))]
     #[schema(format = Password)]
+    #[schema(min_length = 10, max_length = 128)]
     pub new_password: String,
 }

@@ -64,12 +64,15 @@ pub struct EndpointSecret {
 pub struct CreateEndpoint {
     /// `https://`, at most 2,048 characters, no user info or fragment.
     #[validate(length(max = 2048))]
+    #[schema(max_length = 2048)]
     pub url: String,
     #[serde(default)]
     #[validate(length(max = 200), custom(function = "crate::validate::single_line"))]
+    #[schema(max_length = 200, format = "single-line")]
     pub description: Option<String>,
     /// 1–50 event types or patterns: `offer.*`, or `["*"]`.
     #[validate(length(min = 1, max = 50), custom(function = "event_patterns"))]
+    #[schema(min_items = 1, max_items = 50)]
     pub enabled_events: Vec<String>,
 }
 
@@ -80,6 +83,7 @@ pub struct UpdateEndpoint {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false)]
     #[validate(length(max = 2048))]
+    #[schema(max_length = 2048)]
     pub url: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "crate::http::body::nullable")]
@@ -88,6 +92,7 @@ pub struct UpdateEndpoint {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false)]
     #[validate(length(min = 1, max = 50), custom(function = "event_patterns"))]
+    #[schema(min_items = 1, max_items = 50)]
     pub enabled_events: Option<Vec<String>>,
 }
 

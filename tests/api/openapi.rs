@@ -79,6 +79,69 @@ fn every_operation_is_fully_described() {
 
 /// What generators and readers rely on: every answer documents `Request-Id`, lists `Link`, the
 /// shared problem answers an example of their own status, reads of one object their 304.
+/// Every string of the document, with the JSON pointer it is at.
+fn strings<'a>(at: String, value: &'a Value, out: &mut Vec<(String, &'a Value)>) {
+    match value {
+        Value::Object(map) => {
+            if map
+                .get("type")
+                .is_some_and(|t| t == "string" || t.as_array().is_some_and(|a| a.contains(&"string".into())))
+            {
+                out.push((at.clone(), value));
+            }
+            for (key, member) in map {
+                strings(format!("{at}/{key}"), member, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                strings(format!("{at}/{i}"), item, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn text_rules_are_stated_by_format_and_pattern() {
+    use cosell::validate::patterns;
+    let doc: Value = serde_json::from_str(&cosell::app::openapi_json()).unwrap();
+    let mut found = Vec::new();
+    strings(String::new(), &doc["components"]["schemas"], &mut found);
+    let standard = [
+        "uuid",
+        "date-time",
+        "email",
+        "password",
+        "int64",
+        "int32",
+        "double",
+        "uri",
+    ];
+    let mut custom = 0;
+    for (at, schema) in &found {
+        let pattern = schema["pattern"].as_str();
+        match schema["format"].as_str() {
+            Some(format) if standard.contains(&format) => {}
+            Some(format) => {
+                let rule = patterns::of_format(format).unwrap_or_else(|| panic!("{at}: unknown format {format}"));
+                assert_eq!(
+                    pattern,
+                    Some(rule),
+                    "{at}: a {format} member carries its rule's pattern"
+                );
+                custom += 1;
+            }
+            None => {}
+        }
+        if let Some(pattern) = pattern {
+            // Every pattern is a regular expression that ECMA-262 and Rust's regex read alike.
+            assert!(regex::Regex::new(pattern).is_ok(), "{at}: {pattern}");
+        }
+    }
+    assert!(custom >= 40, "the text members say their rule ({custom})");
+}
+
 #[test]
 fn answers_document_their_headers_and_problems_their_examples() {
     let doc: Value = serde_json::from_str(&cosell::app::openapi_json()).unwrap();

@@ -13,9 +13,10 @@ on_both!(
 );
 
 /// URLs that WHATWG and RFC 3986 readers disagree on, or that carry markup.
-const AMBIGUOUS: [&str; 8] = [
+const AMBIGUOUS: [&str; 9] = [
     "https://contoso.example\\@evil.example/",
     "https:contoso.example/privacy",
+    "https:///contoso.example/privacy",
     "https://contoso%2eexample/",
     " https://contoso.example/",
     "https://contoso.example/\n",

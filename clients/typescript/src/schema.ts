@@ -1355,7 +1355,7 @@ export interface components {
         /**
          * Format: uuid
          * @description The id of an audit event.
-         * @example 01937e4a-7b1c-7000-8000-000000000001
+         * @example 01937e4a-7b1c-7000-8000-0000000000ff
          */
         AuditEventId: string;
         /** @description One recorded change. Events are append-only and never change. */
@@ -1385,7 +1385,10 @@ export interface components {
             reviewer_id: null | components["schemas"]["UserId"];
         };
         CertificationFeedback: {
-            /** @example The description must say what the product does. */
+            /**
+             * Format: text
+             * @example The description must say what the product does.
+             */
             message: string;
             /** @example #/listing/description */
             pointer: string;
@@ -1438,6 +1441,7 @@ export interface components {
         CoSell: {
             contacts?: components["schemas"]["CoSellContact"][] | null;
             documents?: components["schemas"]["CoSellDocument"][] | null;
+            /** Format: https-url */
             landing_page_url?: string | null;
             /**
              * @example [
@@ -1464,14 +1468,19 @@ export interface components {
              *     ]
              */
             countries?: string[] | null;
+            /** Format: email */
             email?: string | null;
+            /** Format: single-line */
             job_title?: string | null;
+            /** Format: single-line */
             name?: string | null;
             role?: null | components["schemas"]["ContactRole"];
         };
         CoSellDocument: {
             doc_type?: null | components["schemas"]["DocumentType"];
+            /** Format: single-line */
             name?: string | null;
+            /** Format: https-url */
             url?: string | null;
         };
         /** @enum {string} */
@@ -1479,7 +1488,7 @@ export interface components {
         /**
          * Format: uuid
          * @description The id of a ticket comment.
-         * @example 01937e4a-7b1c-7000-8000-000000000001
+         * @example 01937e4a-7b1c-7000-8000-0000000000ff
          */
         CommentId: string;
         CommentView: {
@@ -1570,8 +1579,19 @@ export interface components {
             /** @description Every section, co-sell and CSP included, in the order of the offer. */
             sections: components["schemas"]["SectionChange"][];
         };
+        /**
+         * @description Must be `true`: the action cannot be undone by accident.
+         * @enum {boolean}
+         */
+        Confirmation: true;
         /** @enum {string} */
         ContactRole: "partner_sales" | "partner_marketing" | "partner_technical_sales" | "partner_customer_success";
+        /**
+         * @description An ISO 3166-1 alpha-2 country code.
+         * @example US
+         * @enum {string}
+         */
+        Country: "AD" | "AE" | "AF" | "AG" | "AI" | "AL" | "AM" | "AO" | "AQ" | "AR" | "AS" | "AT" | "AU" | "AW" | "AX" | "AZ" | "BA" | "BB" | "BD" | "BE" | "BF" | "BG" | "BH" | "BI" | "BJ" | "BL" | "BM" | "BN" | "BO" | "BQ" | "BR" | "BS" | "BT" | "BV" | "BW" | "BY" | "BZ" | "CA" | "CC" | "CD" | "CF" | "CG" | "CH" | "CI" | "CK" | "CL" | "CM" | "CN" | "CO" | "CR" | "CU" | "CV" | "CW" | "CX" | "CY" | "CZ" | "DE" | "DJ" | "DK" | "DM" | "DO" | "DZ" | "EC" | "EE" | "EG" | "EH" | "ER" | "ES" | "ET" | "FI" | "FJ" | "FK" | "FM" | "FO" | "FR" | "GA" | "GB" | "GD" | "GE" | "GF" | "GG" | "GH" | "GI" | "GL" | "GM" | "GN" | "GP" | "GQ" | "GR" | "GS" | "GT" | "GU" | "GW" | "GY" | "HK" | "HM" | "HN" | "HR" | "HT" | "HU" | "ID" | "IE" | "IL" | "IM" | "IN" | "IO" | "IQ" | "IR" | "IS" | "IT" | "JE" | "JM" | "JO" | "JP" | "KE" | "KG" | "KH" | "KI" | "KM" | "KN" | "KP" | "KR" | "KW" | "KY" | "KZ" | "LA" | "LB" | "LC" | "LI" | "LK" | "LR" | "LS" | "LT" | "LU" | "LV" | "LY" | "MA" | "MC" | "MD" | "ME" | "MF" | "MG" | "MH" | "MK" | "ML" | "MM" | "MN" | "MO" | "MP" | "MQ" | "MR" | "MS" | "MT" | "MU" | "MV" | "MW" | "MX" | "MY" | "MZ" | "NA" | "NC" | "NE" | "NF" | "NG" | "NI" | "NL" | "NO" | "NP" | "NR" | "NU" | "NZ" | "OM" | "PA" | "PE" | "PF" | "PG" | "PH" | "PK" | "PL" | "PM" | "PN" | "PR" | "PS" | "PT" | "PW" | "PY" | "QA" | "RE" | "RO" | "RS" | "RU" | "RW" | "SA" | "SB" | "SC" | "SD" | "SE" | "SG" | "SH" | "SI" | "SJ" | "SK" | "SL" | "SM" | "SN" | "SO" | "SR" | "SS" | "ST" | "SV" | "SX" | "SY" | "SZ" | "TC" | "TD" | "TF" | "TG" | "TH" | "TJ" | "TK" | "TL" | "TM" | "TN" | "TO" | "TR" | "TT" | "TV" | "TW" | "TZ" | "UA" | "UG" | "UM" | "US" | "UY" | "UZ" | "VA" | "VC" | "VE" | "VG" | "VI" | "VN" | "VU" | "WF" | "WS" | "YE" | "YT" | "ZA" | "ZM" | "ZW";
         /** @description Enrolment: a partner organization and its first owner. */
         CreateAccount: {
             organization: components["schemas"]["NewOrganization"];
@@ -1583,6 +1603,7 @@ export interface components {
          *     }
          */
         CreateComment: {
+            /** Format: text */
             body: string;
             /** @description Staff only: a note partners never see. */
             internal?: boolean;
@@ -1598,6 +1619,7 @@ export interface components {
          *     }
          */
         CreateEndpoint: {
+            /** Format: single-line */
             description?: string | null;
             /** @description 1–50 event types or patterns: `offer.*`, or `["*"]`. */
             enabled_events: string[];
@@ -1613,6 +1635,7 @@ export interface components {
          *     }
          */
         CreateOffer: {
+            /** Format: single-line */
             name: string;
             /** @description `^[a-z0-9][a-z0-9_-]{0,49}$`, unique per publisher, cannot change later. */
             offer_alias: string;
@@ -1631,14 +1654,20 @@ export interface components {
          *     }
          */
         CreatePublisherProfile: {
+            /** Format: email */
             contact_email: string;
+            /** Format: single-line */
             contact_name: string;
+            /** Format: single-line */
             display_name: string;
             /** @description Must be the organization's MPN ID. */
             mpn_id: string;
             /** @description `^[a-z0-9][a-z0-9_-]{2,49}$` */
             publisher_id: string;
-            /** @description An https URL. */
+            /**
+             * Format: https-url
+             * @description An https URL.
+             */
             website: string;
         };
         /**
@@ -1651,14 +1680,17 @@ export interface components {
         CreateTicket: {
             /** @description Any category but `merge_request` (open those with `POST /v1/solutions/{id}/merge`). */
             category: components["schemas"]["TicketCategory"];
+            /** Format: text */
             description: string;
             related_offer_id?: null | components["schemas"]["OfferId"];
             related_solution_id?: null | components["schemas"]["SolutionId"];
+            /** Format: single-line */
             subject: string;
         };
         /** @enum {string} */
         CspOption: "any_partner" | "specific_partners" | "no_partners";
         CspPartner: {
+            /** Format: single-line */
             name?: string | null;
             /** Format: uuid */
             tenant_id?: string | null;
@@ -1691,8 +1723,7 @@ export interface components {
          *     }
          */
         DiscardSolution: {
-            /** @description Must be `true`. */
-            confirm?: boolean;
+            confirm: components["schemas"]["Confirmation"];
         };
         /** @enum {string} */
         DocumentType: "one_pager" | "pitch_deck" | "reference_architecture" | "case_study" | "other";
@@ -1734,7 +1765,9 @@ export interface components {
             version: number;
         };
         EngineeringContact: {
+            /** Format: email */
             email?: string | null;
+            /** Format: single-line */
             name?: string | null;
         };
         /**
@@ -1764,7 +1797,7 @@ export interface components {
         /**
          * Format: uuid
          * @description The id of an event of the feed (the same on every delivery of it: `webhook-id`).
-         * @example 01937e4a-7b1c-7000-8000-000000000001
+         * @example 01937e4a-7b1c-7000-8000-0000000000ff
          */
         EventId: string;
         /**
@@ -1840,12 +1873,19 @@ export interface components {
              * @example 4012345
              */
             mpn_id: string;
-            /** @example Contoso Analytics for Retail */
+            /**
+             * Format: single-line
+             * @example Contoso Analytics for Retail
+             */
             name: string;
-            /** @example OCP-100234 */
+            /**
+             * Format: single-line
+             * @example OCP-100234
+             */
             ocp_solution_id: string;
             referral_pipeline: components["schemas"]["ReferralPipeline"];
             solution_type: components["schemas"]["SolutionType"];
+            /** Format: text */
             summary: string;
         };
         /**
@@ -1890,10 +1930,12 @@ export interface components {
          *     }
          */
         InviteUser: {
+            /** Format: single-line */
             display_name: string;
+            /** Format: email */
             email: string;
-            /** @description `owner`, `manager` or `developer`; only owners may invite owners. */
-            role: components["schemas"]["Role"];
+            /** @description Only owners may invite owners. */
+            role: components["schemas"]["PartnerRole"];
         };
         /**
          * @description The `code` of one field problem (`errors[].code`).
@@ -1901,13 +1943,20 @@ export interface components {
          */
         IssueCode: "required" | "length" | "range" | "blank" | "too_long" | "duplicate" | "invalid" | "invalid_characters" | "invalid_email" | "invalid_url" | "invalid_country" | "invalid_mpn_id" | "invalid_publisher_id" | "invalid_alias" | "invalid_password" | "weak_password" | "invalid_json" | "unknown_field" | "confirmation_required" | "exactly_one" | "not_csp_eligible" | "unknown_publisher_profile" | "unknown_offer" | "unknown_solution" | "unknown_mpn_id" | "organization_not_verified" | "organization_mismatch" | "mpn_id_mismatch" | "invalid_listing_url" | "use_merge_endpoint" | "invalid_resolution" | "not_support" | "invitation_pending" | "invalid_invitation" | "invalid_role" | "invalid_status";
         Listing: {
+            /** Format: text */
             description?: string | null;
             engineering_contact?: null | components["schemas"]["EngineeringContact"];
-            /** @example https://contoso.example/privacy */
+            /**
+             * Format: https-url
+             * @example https://contoso.example/privacy
+             */
             privacy_policy_url?: string | null;
             /** @description At most 3, each at most 50 characters. */
             search_keywords?: string[] | null;
-            /** @example Contoso Analytics turns telemetry into decisions. */
+            /**
+             * Format: text
+             * @example Contoso Analytics turns telemetry into decisions.
+             */
             summary?: string | null;
             support_contact?: null | components["schemas"]["SupportContact"];
         };
@@ -1945,6 +1994,7 @@ export interface components {
          *     }
          */
         MergeSolution: {
+            /** Format: text */
             details?: string | null;
             listing_url?: string | null;
             offer_id?: null | components["schemas"]["OfferId"];
@@ -1964,23 +2014,28 @@ export interface components {
         /** @enum {string} */
         MigrationStatus: "pending" | "merge_requested" | "merged" | "migrated" | "discarded";
         NewOrganization: {
-            /**
-             * @description ISO 3166-1 alpha-2.
-             * @example US
-             */
-            country: string;
+            country: components["schemas"]["Country"];
             /**
              * @description 6–10 digits, unique.
              * @example 4012345
              */
             mpn_id: string;
-            /** @example Contoso Ltd */
+            /**
+             * Format: single-line
+             * @example Contoso Ltd
+             */
             name: string;
         };
         NewOwner: {
-            /** @example Ada Lovelace */
+            /**
+             * Format: single-line
+             * @example Ada Lovelace
+             */
             display_name: string;
-            /** @example ada@contoso.example */
+            /**
+             * Format: email
+             * @example ada@contoso.example
+             */
             email: string;
             /**
              * Format: password
@@ -1997,7 +2052,7 @@ export interface components {
         /**
          * Format: uuid
          * @description The id of an offer.
-         * @example 01937e4a-7b1c-7000-8000-000000000001
+         * @example 01937e4a-7b1c-7000-8000-000000000011
          */
         OfferId: string;
         /** @enum {string} */
@@ -2228,8 +2283,16 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /**
+         * @description The roles of partner users (staff roles are given by `cosell admin create-staff`).
+         * @enum {string}
+         */
+        PartnerRole: "owner" | "manager" | "developer";
         Plan: {
-            /** @example Standard */
+            /**
+             * Format: single-line
+             * @example Standard
+             */
             name?: string | null;
             /** @example standard */
             plan_id?: string | null;
@@ -2281,6 +2344,7 @@ export interface components {
             industries?: string[] | null;
             standard_contract?: boolean | null;
             /**
+             * Format: https-url
              * @description https; or set `standard_contract`.
              * @example https://contoso.example/terms
              */
@@ -2297,7 +2361,7 @@ export interface components {
         /**
          * Format: uuid
          * @description The id of a publisher profile.
-         * @example 01937e4a-7b1c-7000-8000-000000000001
+         * @example 01937e4a-7b1c-7000-8000-000000000003
          */
         PublisherProfileId: string;
         PublisherProfileView: {
@@ -2382,11 +2446,14 @@ export interface components {
          *     }
          */
         RequestInfo: {
+            /** Format: text */
             message: string;
         };
         /** @description Resale through Cloud Solution Provider partners (CSP-eligible offer types only). */
         ResellCsp: {
+            /** Format: email */
             channel_contact_email?: string | null;
+            /** Format: https-url */
             marketing_materials_url?: string | null;
             option?: null | components["schemas"]["CspOption"];
             /** @description At least one when `specific_partners`. */
@@ -2401,6 +2468,7 @@ export interface components {
          *     }
          */
         ResolveTicket: {
+            /** Format: text */
             note?: string | null;
             /** @description `merged` or `rejected` for merge requests; `answered` or `duplicate` for the others. */
             resolution: components["schemas"]["Resolution"];
@@ -2434,10 +2502,16 @@ export interface components {
         };
         /** @enum {string} */
         SectionStatus: "not_started" | "incomplete" | "complete";
+        /**
+         * @description The statuses a change may set: an invited user becomes active by accepting the invitation.
+         * @enum {string}
+         */
+        SettableUserStatus: "active" | "disabled";
         /** @description How customers acquire the offer. */
         Setup: {
             listing_option?: null | components["schemas"]["ListingOption"];
             /**
+             * Format: https-url
              * @description Required for `free_trial`; https.
              * @example https://contoso.example/trial
              */
@@ -2449,7 +2523,10 @@ export interface components {
          */
         SolutionAction: "merge" | "withdraw_merge" | "migrate" | "discard" | "undo_discard";
         SolutionArea: {
-            /** @example Data & AI */
+            /**
+             * Format: single-line
+             * @example Data & AI
+             */
             area?: string | null;
             /**
              * @description 1–5.
@@ -2462,7 +2539,7 @@ export interface components {
         /**
          * Format: uuid
          * @description The id of a legacy co-sell solution.
-         * @example 01937e4a-7b1c-7000-8000-000000000001
+         * @example 01937e4a-7b1c-7000-8000-000000000021
          */
         SolutionId: string;
         /** @description Where a solution led. */
@@ -2527,15 +2604,14 @@ export interface components {
          *     }
          */
         StopDistribution: {
-            /** @description Must be `true`. */
-            confirm?: boolean;
+            confirm: components["schemas"]["Confirmation"];
         };
         /** @enum {string} */
         Storefront: "azure_marketplace" | "appsource";
         /**
          * Format: uuid
          * @description The id of a submission (one publish attempt).
-         * @example 01937e4a-7b1c-7000-8000-000000000001
+         * @example 01937e4a-7b1c-7000-8000-000000000031
          */
         SubmissionId: string;
         /** @enum {string} */
@@ -2567,8 +2643,11 @@ export interface components {
             version: number;
         };
         SupportContact: {
+            /** Format: email */
             email?: string | null;
+            /** Format: single-line */
             name?: string | null;
+            /** Format: https-url */
             url?: string | null;
         };
         /**
@@ -2581,7 +2660,7 @@ export interface components {
         /**
          * Format: uuid
          * @description The id of a support ticket.
-         * @example 01937e4a-7b1c-7000-8000-000000000001
+         * @example 01937e4a-7b1c-7000-8000-000000000041
          */
         TicketId: string;
         /** @enum {string} */
@@ -2699,8 +2778,8 @@ export interface components {
          *     }
          */
         UpdateOrganization: {
-            /** @description ISO 3166-1 alpha-2. */
-            country?: string;
+            country?: components["schemas"]["Country"];
+            /** Format: single-line */
             name?: string;
         };
         /**
@@ -2710,9 +2789,13 @@ export interface components {
          *     }
          */
         UpdatePublisherProfile: {
+            /** Format: email */
             contact_email?: string;
+            /** Format: single-line */
             contact_name?: string;
+            /** Format: single-line */
             display_name?: string;
+            /** Format: https-url */
             website?: string;
         };
         /**
@@ -2722,15 +2805,15 @@ export interface components {
          *     }
          */
         UpdateUser: {
+            /** Format: single-line */
             display_name?: string;
-            role?: components["schemas"]["Role"];
-            /** @description `active` or `disabled`; an invited user becomes active by accepting the invitation. */
-            status?: components["schemas"]["UserStatus"];
+            role?: components["schemas"]["PartnerRole"];
+            status?: components["schemas"]["SettableUserStatus"];
         };
         /**
          * Format: uuid
          * @description The id of a user.
-         * @example 01937e4a-7b1c-7000-8000-000000000001
+         * @example 01937e4a-7b1c-7000-8000-000000000053
          */
         UserId: string;
         /** @enum {string} */
@@ -2757,13 +2840,13 @@ export interface components {
         /**
          * Format: uuid
          * @description The id of a webhook delivery.
-         * @example 01937e4a-7b1c-7000-8000-000000000001
+         * @example 01937e4a-7b1c-7000-8000-0000000000ff
          */
         WebhookDeliveryId: string;
         /**
          * Format: uuid
          * @description The id of a webhook endpoint.
-         * @example 01937e4a-7b1c-7000-8000-000000000001
+         * @example 01937e4a-7b1c-7000-8000-000000000061
          */
         WebhookEndpointId: string;
     };
