@@ -109,19 +109,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for OptionalBody<T> {
         if absent {
             return Box::pin(async { Ok(OptionalBody(None)) });
         }
-        // `null` is no body too: the document describes these bodies as optional (nullable).
-        let body = Body::<Nullable<T>>::from_request(req, payload);
-        Box::pin(async move { Ok(OptionalBody(body.await?.0.0)) })
-    }
-}
-
-#[derive(serde::Deserialize)]
-#[serde(transparent)]
-struct Nullable<T>(Option<T>);
-
-impl<T: Validate> Validate for Nullable<T> {
-    fn validate(&self) -> Result<(), validator::ValidationErrors> {
-        self.0.as_ref().map_or(Ok(()), Validate::validate)
+        // A body that is sent is an object, as the document says; `null` is refused like `[]`.
+        let body = Body::<T>::from_request(req, payload);
+        Box::pin(async move { Ok(OptionalBody(Some(body.await?.0))) })
     }
 }
 
@@ -183,9 +173,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         return Err(ApiError::bad_request("The request body is empty; send a JSON object."));
     }
     // Every body is an object: serde would read a struct from an array as well (`[]` as an empty
-    // patch). `null` stands for no body where a body is optional, and is refused elsewhere.
+    // patch), and an optional one from `null`.
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if first != Some(&b'{') && bytes.trim_ascii() != b"null" {
+    if first != Some(&b'{') {
         return Err(ApiError::bad_request("The request body must be a JSON object."));
     }
     if has_escaped_nul(bytes) {

@@ -1203,6 +1203,13 @@ async fn actions_refuse_members_they_do_not_take(app: TestApp) {
         .send()
         .await;
     unconfirmed.problem(StatusCode::UNPROCESSABLE_ENTITY, "confirmation_required");
+    // An optional body is absent or an object, as the document says; `null` is neither.
+    app.post(&format!("{path}/publish"))
+        .bearer(&org.owner.token)
+        .raw("application/json", "null")
+        .send()
+        .await
+        .problem(StatusCode::BAD_REQUEST, "bad_request");
     let empty_json = app
         .post(&format!("{path}/publish"))
         .bearer(&org.owner.token)
