@@ -38,6 +38,28 @@ impl Pattern {
     }
 }
 
+/// The document's `EventPattern`: [`all_patterns`] as an enum.
+pub struct EventPattern;
+
+impl utoipa::PartialSchema for EventPattern {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(all_patterns()))
+            .description(Some(
+                "An event type, every type of one kind of object (`offer.*`), or all of them (`*`).",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for EventPattern {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "EventPattern".into()
+    }
+}
+
 /// Every pattern a list may hold: `*`, each kind of object's `kind.*`, and each event type.
 pub fn all_patterns() -> Vec<String> {
     let mut all = vec!["*".to_owned()];

@@ -62,17 +62,21 @@ pub struct EndpointSecret {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"url": "https://hooks.contoso.example/cosell", "description": "Publishing bot", "enabled_events": ["offer.*", "solution.merged"]}))]
 pub struct CreateEndpoint {
-    /// `https://`, at most 2,048 characters, no user info or fragment.
+    /// `https://`, at most 2,048 characters, no user info or fragment; not a loopback, private or
+    /// link-local address, nor `localhost`.
     #[validate(length(max = 2048))]
-    #[schema(max_length = 2048)]
+    #[schema(
+        max_length = 2048,
+        pattern = "^[hH][tT][tT][pP][sS]://[A-Za-z0-9._~!$&'()*+,;=-]+(:[0-9]{1,5})?([/?][^\\s\\u0000-\\u001f\\u007f-\\u009f\\\\#]*)?$"
+    )]
     pub url: String,
     #[serde(default)]
     #[validate(length(max = 200), custom(function = "crate::validate::single_line"))]
     #[schema(max_length = 200, format = "single-line")]
     pub description: Option<String>,
-    /// 1–50 event types or patterns: `offer.*`, or `["*"]`.
+    /// 1–50 event types or patterns: `offer.*`, or `["*"]`, none twice.
     #[validate(length(min = 1, max = 50), custom(function = "event_patterns"))]
-    #[schema(min_items = 1, max_items = 50)]
+    #[schema(min_items = 1, max_items = 50, value_type = Vec<crate::events::types::EventPattern>)]
     pub enabled_events: Vec<String>,
 }
 
@@ -83,16 +87,20 @@ pub struct UpdateEndpoint {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false)]
     #[validate(length(max = 2048))]
-    #[schema(max_length = 2048)]
+    #[schema(
+        max_length = 2048,
+        pattern = "^[hH][tT][tT][pP][sS]://[A-Za-z0-9._~!$&'()*+,;=-]+(:[0-9]{1,5})?([/?][^\\s\\u0000-\\u001f\\u007f-\\u009f\\\\#]*)?$"
+    )]
     pub url: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "crate::http::body::nullable")]
     #[validate(length(max = 200), custom(function = "crate::validate::single_line"))]
+    #[schema(value_type = Option<String>, max_length = 200, format = "single-line")]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false)]
     #[validate(length(min = 1, max = 50), custom(function = "event_patterns"))]
-    #[schema(min_items = 1, max_items = 50)]
+    #[schema(min_items = 1, max_items = 50, value_type = Vec<crate::events::types::EventPattern>)]
     pub enabled_events: Option<Vec<String>>,
 }
 

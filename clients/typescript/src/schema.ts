@@ -1621,9 +1621,12 @@ export interface components {
         CreateEndpoint: {
             /** Format: single-line */
             description?: string | null;
-            /** @description 1–50 event types or patterns: `offer.*`, or `["*"]`. */
-            enabled_events: string[];
-            /** @description `https://`, at most 2,048 characters, no user info or fragment. */
+            /** @description 1–50 event types or patterns: `offer.*`, or `["*"]`, none twice. */
+            enabled_events: components["schemas"]["EventPattern"][];
+            /**
+             * @description `https://`, at most 2,048 characters, no user info or fragment; not a loopback, private or
+             *     link-local address, nor `localhost`.
+             */
             url: string;
         };
         /**
@@ -1800,6 +1803,11 @@ export interface components {
          * @example 01937e4a-7b1c-7000-8000-0000000000ff
          */
         EventId: string;
+        /**
+         * @description An event type, every type of one kind of object (`offer.*`), or all of them (`*`).
+         * @enum {string}
+         */
+        EventPattern: "*" | "organization.*" | "user.*" | "publisher_profile.*" | "offer.*" | "solution.*" | "support_ticket.*" | "webhook_endpoint.*" | "organization.created" | "organization.updated" | "organization.mpn_verified" | "user.created" | "user.invited" | "user.activated" | "user.updated" | "user.role_changed" | "user.status_changed" | "user.password_changed" | "user.removed" | "publisher_profile.created" | "publisher_profile.updated" | "publisher_profile.deleted" | "offer.created" | "offer.updated" | "offer.deleted" | "offer.published" | "offer.publish_canceled" | "offer.certification_passed" | "offer.certification_failed" | "offer.went_live" | "offer.distribution_stopped" | "offer.co_sell_inherited" | "solution.imported" | "solution.updated" | "solution.merge_requested" | "solution.merge_withdrawn" | "solution.merge_rejected" | "solution.merged" | "solution.migrated" | "solution.migration_reverted" | "solution.migration_completed" | "solution.discarded" | "solution.discard_undone" | "support_ticket.opened" | "support_ticket.replied" | "support_ticket.commented" | "support_ticket.assigned" | "support_ticket.info_requested" | "support_ticket.resolved" | "support_ticket.closed" | "support_ticket.reopened" | "support_ticket.canceled" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "webhook_endpoint.enabled" | "webhook_endpoint.disabled" | "webhook_endpoint.secret_rotated" | "webhook_endpoint.ping";
         /**
          * @description One change of an organization: what `GET /v1/events/{id}` answers, and the body of every
          *     webhook delivery of it.
@@ -2747,9 +2755,12 @@ export interface components {
          *     }
          */
         UpdateEndpoint: {
-            /** @description `null` clears it. */
+            /**
+             * Format: single-line
+             * @description `null` clears it.
+             */
             description?: string | null;
-            enabled_events?: string[];
+            enabled_events?: components["schemas"]["EventPattern"][];
             url?: string;
         };
         /**
