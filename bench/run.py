@@ -13,8 +13,6 @@ its baseline, BENCH_PAIRS times (default 5) for BENCH_SECONDS each (default 5):
 Then the same reads at 100x the data, resident memory, time to the first 200 and binary size.
 Set BENCH_POSTGRES_URL (a server URL; database cosell_bench is recreated) to add PostgreSQL.
 """
-import datetime
-import http.server as http_server
 import json
 import os
 import shutil
@@ -23,7 +21,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -32,13 +29,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release")
 SERVER = os.path.join(RELEASE, "cosell")
 BASELINE = os.path.join(RELEASE, "cosell-bench-baseline")
+RECEIVER = os.path.join(RELEASE, "cosell-bench-receiver")
 STORAGE = os.path.join(RELEASE, "cosell-storage-limit")
 SECRET = "bench-secret-that-is-at-least-32-bytes-long"
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 PAIRS = int(os.environ.get("BENCH_PAIRS", "5"))
 SMALL = (int(os.environ.get("BENCH_ORGS", "20")), int(os.environ.get("BENCH_OFFERS", "50")))
 GROWTH = int(os.environ.get("BENCH_GROWTH", "100"))
-SERVER_PORT, BASELINE_PORT = 18280, 18290
+SERVER_PORT, BASELINE_PORT, RECEIVER_PORT = 18280, 18290, 18295
 PASSWORD = "bench password 1"
 
 
@@ -291,45 +289,32 @@ def start_baseline(body_path, env):
 
 
 class Receiver:
-    """A webhook receiver on loopback: answers 204 and keeps, per first arrival of each
-    `webhook-id`, how long after the event's `occurred_at` (set in the committing transaction) it came."""
+    """The webhook receiver on loopback (`cosell-bench-receiver`, one worker pinned to the load
+    generator's core): answers 204 and keeps, per first arrival of each `webhook-id`, how long
+    after the event's `occurred_at` (set in the committing transaction) it came."""
 
     def __init__(self):
-        self.lock, self.first, self.arrivals = threading.Lock(), {}, 0
-        receiver = self
-
-        class Handler(http_server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                now = time.time()
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                self.send_response(204)
-                self.end_headers()
-                webhook_id = self.headers.get("webhook-id")
-                with receiver.lock:
-                    receiver.arrivals += 1
-                    if webhook_id in receiver.first:
-                        return
-                occurred = datetime.datetime.fromisoformat(json.loads(body)["occurred_at"]).timestamp()
-                with receiver.lock:
-                    receiver.first.setdefault(webhook_id, (now, now - occurred))
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http_server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        port = RECEIVER_PORT
+        self.process = subprocess.Popen(["taskset", "-c", "1", RECEIVER, f"127.0.0.1:{port}"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.base = f"http://127.0.0.1:{port}"
+        self.url = f"{self.base}/hook"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{self.base}/count", timeout=1).read()
+                return
+            except OSError:
+                time.sleep(0.05)
+        sys.exit("the webhook receiver did not start")
 
     def since(self, started):
-        """Latencies (s) of the events first received after `started`, in arrival order."""
-        with self.lock:
-            return [latency for at, latency in sorted(self.first.values()) if at >= started]
+        """(arrived_at, latency in s) of the events first received after `started`, in arrival order."""
+        with urllib.request.urlopen(f"{self.base}/arrivals?since={started}", timeout=30) as response:
+            return [tuple(pair) for pair in json.load(response)]
 
     def close(self):
-        self.server.shutdown()
+        self.process.terminate()
+        self.process.wait()
 
 
 def webhooks_scenario(base_url, data, patch_script):
@@ -337,10 +322,7 @@ def webhooks_scenario(base_url, data, patch_script):
     delivery), paired with the same run with the endpoints disabled; then how fast the events
     arrived and how long after their commit. The receiver runs on the load generator's core, as
     a receiver elsewhere would not take the server's."""
-    affinity = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {1})  # inherited by the receiver's threads
     receiver = Receiver()
-    os.sched_setaffinity(0, affinity)
     endpoints = []
     for token in data["tokens"]:
         status, _, body, _ = http("POST", f"{base_url}/v1/webhook-endpoints", token,
@@ -364,11 +346,10 @@ def webhooks_scenario(base_url, data, patch_script):
         deadline = ended + 120
         while len(receiver.since(started)) < edits and time.time() < deadline:
             time.sleep(0.05)
-        latencies = receiver.since(started)
-        with receiver.lock:
-            during = sum(1 for at, _ in receiver.first.values() if started <= at <= ended)
-        runs.append(dict(edits=edits, delivered=len(latencies), per_second=during / (ended - started),
-                         drained_s=time.time() - ended, latencies=latencies))
+        arrived = receiver.since(started)
+        during = sum(1 for at, _ in arrived if at <= ended)
+        runs.append(dict(edits=edits, delivered=len(arrived), per_second=during / (ended - started),
+                         drained_s=time.time() - ended, latencies=[latency for _, latency in arrived]))
         return r
 
     def without_endpoints():
@@ -573,8 +554,8 @@ same HS256 token and answers a static body of the size of a `get_offer` answer (
 limit here). *Storage limit* is `cosell-storage-limit`: single-row committed updates per second
 through the service's own connection settings. *mixed* is 80 % `get_offer`, 15 % `patch_offer`,
 5 % publish / cancel-publish, on two connections. *webhooks* is `patch_offer` while every
-organization it edits has an enabled endpoint on a receiver on loopback (a Python server on the
-load generator's core), against the same run with the endpoints disabled.
+organization it edits has an enabled endpoint on a receiver on loopback (`cosell-bench-receiver`,
+one worker on the load generator's core), against the same run with the endpoints disabled.
 
 Reproduce: `make bench` (BENCH_SECONDS, BENCH_PAIRS, BENCH_ORGS, BENCH_OFFERS, BENCH_GROWTH tune it;
 it runs PostgreSQL on the local server, or on BENCH_POSTGRES_URL; an empty BENCH_POSTGRES_URL skips it).
