@@ -121,7 +121,8 @@ pub async fn seed(state: AppState) -> Result<Vec<DemoUser>, String> {
     .map_err(|e| e.to_string())?;
     if exists.is_some() {
         return Err(format!(
-            "the demo organization (MPN ID {DEMO_MPN_ID}) already exists in this database"
+            "an organization with the demo's MPN ID {DEMO_MPN_ID} already exists in this database (the demo, or \
+             an enrolment with the README's example); seed the demo into a fresh database (COSELL_DATABASE_URL)"
         ));
     }
     let client = Client {
