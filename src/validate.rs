@@ -193,6 +193,11 @@ pub mod patterns {
     /// which is also how the server stores one it is sent as typed), an optional port, and a
     /// path, query or fragment without white space, control characters or backslashes.
     pub const HTTPS_URL: &str = "^[hH][tT][tT][pP][sS]://[A-Za-z0-9._~!$&'()*+,;=-]+(:[0-9]{1,5})?([/?#][^\\s\\u0000-\\u001f\\u007f-\\u009f\\\\]*)?$";
+    /// `format: webhook-url`: an `https-url` without a fragment (a receiver's address).
+    pub const WEBHOOK_URL: &str = "^[hH][tT][tT][pP][sS]://[A-Za-z0-9._~!$&'()*+,;=-]+(:[0-9]{1,5})?([/?][^\\s\\u0000-\\u001f\\u007f-\\u009f\\\\#]*)?$";
+    /// `format: marketplace-listing-url`: an https URL on AppSource or Azure Marketplace.
+    pub const MARKETPLACE_LISTING_URL: &str =
+        "^https://(appsource|azuremarketplace)\\.microsoft\\.com([/?#][^\\s\\u0000-\\u001f\\u007f-\\u009f\\\\]*)?$";
 
     /// The pattern of a custom `format` of the document.
     pub fn of_format(format: &str) -> Option<&'static str> {
@@ -200,6 +205,8 @@ pub mod patterns {
             "single-line" => Some(SINGLE_LINE),
             "text" => Some(TEXT),
             "https-url" => Some(HTTPS_URL),
+            "webhook-url" => Some(WEBHOOK_URL),
+            "marketplace-listing-url" => Some(MARKETPLACE_LISTING_URL),
             _ => None,
         }
     }
@@ -389,6 +396,23 @@ mod tests {
             assert!(!matches(patterns::HTTPS_URL, url), "{url}");
             assert!(https_url(url).is_err(), "{url}");
         }
+        // The narrower URL rules accept what they name, and refuse what their rule refuses.
+        assert!(matches(
+            patterns::WEBHOOK_URL,
+            "https://hooks.contoso.example/cosell?x=1"
+        ));
+        assert!(!matches(
+            patterns::WEBHOOK_URL,
+            "https://hooks.contoso.example/cosell#part"
+        ));
+        assert!(!matches(patterns::WEBHOOK_URL, "https://user@hooks.contoso.example/"));
+        let listing = "https://appsource.microsoft.com/en-us/product/web-apps/contoso.analytics";
+        assert!(matches(patterns::MARKETPLACE_LISTING_URL, listing));
+        assert!(!matches(
+            patterns::MARKETPLACE_LISTING_URL,
+            "https://appsource.microsoft.com.evil.example/"
+        ));
+        assert!(!matches(patterns::MARKETPLACE_LISTING_URL, "https://contoso.example/"));
         assert_eq!(patterns::of_format("single-line"), Some(patterns::SINGLE_LINE));
         assert_eq!(patterns::of_format("email"), None);
     }

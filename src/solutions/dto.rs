@@ -179,10 +179,7 @@ pub struct MergeSolution {
     pub offer_id: Option<OfferId>,
     #[serde(default)]
     #[validate(length(max = 2048))]
-    #[schema(
-        max_length = 2048,
-        pattern = "^https://(appsource|azuremarketplace)\\.microsoft\\.com([/?#][^\\s\\u0000-\\u001f\\u007f-\\u009f\\\\]*)?$"
-    )]
+    #[schema(max_length = 2048, format = "marketplace-listing-url")]
     pub listing_url: Option<String>,
     #[serde(default)]
     #[validate(length(max = 5000), custom(function = "crate::validate::plain_text"))]

@@ -65,10 +65,7 @@ pub struct CreateEndpoint {
     /// `https://`, at most 2,048 characters, no user info or fragment; not a loopback, private or
     /// link-local address, nor `localhost`.
     #[validate(length(max = 2048))]
-    #[schema(
-        max_length = 2048,
-        pattern = "^[hH][tT][tT][pP][sS]://[A-Za-z0-9._~!$&'()*+,;=-]+(:[0-9]{1,5})?([/?][^\\s\\u0000-\\u001f\\u007f-\\u009f\\\\#]*)?$"
-    )]
+    #[schema(max_length = 2048, format = "webhook-url")]
     pub url: String,
     #[serde(default)]
     #[validate(length(max = 200), custom(function = "crate::validate::single_line"))]
@@ -87,10 +84,7 @@ pub struct UpdateEndpoint {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false)]
     #[validate(length(max = 2048))]
-    #[schema(
-        max_length = 2048,
-        pattern = "^[hH][tT][tT][pP][sS]://[A-Za-z0-9._~!$&'()*+,;=-]+(:[0-9]{1,5})?([/?][^\\s\\u0000-\\u001f\\u007f-\\u009f\\\\#]*)?$"
-    )]
+    #[schema(max_length = 2048, format = "webhook-url")]
     pub url: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "crate::http::body::nullable")]

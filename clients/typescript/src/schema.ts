@@ -1624,6 +1624,7 @@ export interface components {
             /** @description 1–50 event types or patterns: `offer.*`, or `["*"]`, none twice. */
             enabled_events: components["schemas"]["EventPattern"][];
             /**
+             * Format: webhook-url
              * @description `https://`, at most 2,048 characters, no user info or fragment; not a loopback, private or
              *     link-local address, nor `localhost`.
              */
@@ -2004,6 +2005,7 @@ export interface components {
         MergeSolution: {
             /** Format: text */
             details?: string | null;
+            /** Format: marketplace-listing-url */
             listing_url?: string | null;
             offer_id?: null | components["schemas"]["OfferId"];
         };
@@ -2761,6 +2763,7 @@ export interface components {
              */
             description?: string | null;
             enabled_events?: components["schemas"]["EventPattern"][];
+            /** Format: webhook-url */
             url?: string;
         };
         /**
