@@ -24,6 +24,9 @@ pub struct Change<'a> {
     pub to_state: Option<&'a str>,
     /// What an edit changed (RFC 6902, from the object before to the object after).
     pub changes: Option<Vec<Operation>>,
+    /// The object after the change as its event carries it, when the change has it in hand
+    /// already; otherwise the event reads it back.
+    pub object: Option<serde_json::Value>,
 }
 
 impl<'a> Change<'a> {
@@ -35,12 +38,19 @@ impl<'a> Change<'a> {
             from_state: None,
             to_state: None,
             changes: None,
+            object: None,
         }
     }
 
     /// The operations of an edit.
     pub fn changes(mut self, operations: Vec<Operation>) -> Self {
         self.changes = Some(operations);
+        self
+    }
+
+    /// The object after the change, as the owner's `GET` shows it (without `allowed_actions`).
+    pub fn object(mut self, object: serde_json::Value) -> Self {
+        self.object = Some(object);
         self
     }
 
@@ -78,6 +88,7 @@ pub fn record(conn: &mut DbConn, actor: Option<&Actor>, change: Change<'_>) -> R
             organization_id,
             &request_id,
             changes,
+            change.object,
         )?;
     }
     let changes = changes.map(serde_json::to_string).transpose()?;

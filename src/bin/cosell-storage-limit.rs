@@ -1,35 +1,159 @@
-//! The benchmark's storage limit: how many single-row committed updates per second the database
-//! reaches through the service's own connection settings (for SQLite: WAL, synchronous=NORMAL,
-//! BEGIN IMMEDIATE). Usage: cosell-storage-limit SECONDS, with COSELL_DATABASE_URL.
+//! The benchmark's storage limits, through the service's own connection settings (for SQLite:
+//! WAL, synchronous=NORMAL, one writer, BEGIN IMMEDIATE, background checkpoints) and its own
+//! statements.
+//!
+//! Usage: `cosell-storage-limit SECONDS [edit|row]`, with COSELL_DATABASE_URL of a seeded
+//! database (`cosell admin seed-bench`).
+//! - `edit` (the default): committed transactions per second of exactly what
+//!   `PATCH /v1/offers/{id}` commits, without HTTP and without the work around it (parsing,
+//!   merging, validating, diffing, rendering): the offer read, the live version's read where an
+//!   edit of a live offer needs it, the version-guarded update, and `workflow::record` (the
+//!   audit event, the feed's counter and event, a delivery for every enabled endpoint that asks
+//!   for it). Rows are the sizes an edit writes: the offer's own rendered object and a one-member
+//!   change. Editable offers of every organization are edited in turn, as the benchmark does.
+//! - `row`: single-row committed updates of a table of its own (the bare commit rate).
 
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use serde_json::json;
+
+use cosell::audit::model::AuditAction;
+use cosell::auth::caller::Actor;
+use cosell::auth::roles::Role;
+use cosell::changes::Operation;
+use cosell::db::schema::{offers, users};
+use cosell::db::{self, DbConn};
+use cosell::error::ApiError;
+use cosell::ids::{OfferId, OrganizationId, UserId};
+use cosell::offers::loaded::LoadedOffer;
+use cosell::offers::model::{OfferContentChanges, OfferStatus};
+use cosell::submissions::model::SubmissionState;
+use cosell::workflow::{self, Change};
+
+/// One offer to edit, with what its edit records.
+struct Target {
+    id: OfferId,
+    organization_id: OrganizationId,
+    actor: Actor,
+    object: serde_json::Value,
+    operations: Vec<Operation>,
+}
 
 fn main() -> Result<(), String> {
-    let seconds: f64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(5.0);
+    let mut args = std::env::args().skip(1);
+    let seconds: f64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(5.0);
+    let transaction = args.next().unwrap_or_else(|| "edit".to_owned());
     let config = cosell::config::Config::from_env()?;
-    let pool = cosell::db::connect(&config.database_url, 1, config.sqlite_busy_timeout_ms)?;
+    let pool = db::connect(&config.database_url, 1, config.sqlite_busy_timeout_ms)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
+    // As in `cosell serve`: SQLite's log is checkpointed from a thread of its own.
+    let _checkpointer = db::Checkpointer::start(&config.database_url, config.sqlite_busy_timeout_ms)?;
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let started = Instant::now();
+    let commits = match transaction.as_str() {
+        "edit" => edits(&mut conn, deadline),
+        "row" => rows(&mut conn, deadline),
+        other => return Err(format!("unknown transaction {other:?}: edit or row")),
+    }
+    .map_err(|e| e.to_string())?;
+    let rate = commits as f64 / started.elapsed().as_secs_f64();
+    println!("{{\"transaction\": \"{transaction}\", \"commits\": {commits}, \"per_second\": {rate:.1}}}");
+    Ok(())
+}
+
+/// The offers an owner may edit (drafts and live offers), each with its organization's owner.
+fn targets(conn: &mut DbConn) -> Result<Vec<Target>, ApiError> {
+    let owners: Vec<(UserId, Option<OrganizationId>)> = users::table
+        .filter(users::role.eq(Role::Owner))
+        .select((users::id, users::organization_id))
+        .load(conn)?;
+    let mut targets = Vec::new();
+    for (owner, organization) in owners {
+        let Some(organization_id) = organization else { continue };
+        let ids: Vec<OfferId> = offers::table
+            .filter(offers::organization_id.eq(organization_id))
+            .filter(offers::status.eq_any([OfferStatus::Draft, OfferStatus::Live]))
+            .select(offers::id)
+            .load(conn)?;
+        for id in ids {
+            let Some(row) = cosell::offers::repo::find(conn, &id)? else {
+                continue;
+            };
+            let object = cosell::events::object::offer_object(LoadedOffer::load(row)?)?;
+            let operations = vec![Operation {
+                op: cosell::changes::OperationKind::Replace,
+                path: "/name".into(),
+                value: Some(json!("Storage limit edit 0000001")),
+                from: None,
+            }];
+            targets.push(Target {
+                id,
+                organization_id,
+                actor: Actor {
+                    id: owner,
+                    role: Role::Owner,
+                },
+                object,
+                operations,
+            });
+        }
+    }
+    if targets.is_empty() {
+        return Err(ApiError::internal(
+            "no editable offer: seed the database first (cosell admin seed-bench)",
+        ));
+    }
+    Ok(targets)
+}
+
+fn edits(conn: &mut DbConn, deadline: Instant) -> Result<u64, ApiError> {
+    let targets = targets(conn)?;
+    let mut commits = 0u64;
+    while Instant::now() < deadline {
+        let target = &targets[commits as usize % targets.len()];
+        db::write_tx(conn, |conn| edit(conn, target, commits))?;
+        commits += 1;
+    }
+    Ok(commits)
+}
+
+/// The statements of one edit, in the order `offers::service::edit` makes them.
+fn edit(conn: &mut DbConn, target: &Target, n: u64) -> Result<(), ApiError> {
+    let row = cosell::offers::repo::find(conn, &target.id)?.ok_or_else(ApiError::not_found)?;
+    if row.has_unpublished_changes() {
+        cosell::submissions::repo::latest_in(conn, &target.id, SubmissionState::Completed)?;
+    }
+    let changes = OfferContentChanges {
+        name: Some(format!("Storage limit edit {n:07}")),
+        ..Default::default()
+    };
+    let change = Change::new(
+        AuditAction::OfferUpdated,
+        target.id.as_str(),
+        Some(&target.organization_id),
+    )
+    .changes(target.operations.clone())
+    .object(target.object.clone());
+    workflow::commit(conn, Some(&target.actor), change, |conn| {
+        cosell::offers::repo::update_content(conn, &target.id, row.version, &changes, cosell::time::now())
+    })
+}
+
+fn rows(conn: &mut DbConn, deadline: Instant) -> Result<u64, ApiError> {
     conn.batch_execute(
         "DROP TABLE IF EXISTS storage_limit; CREATE TABLE storage_limit (id BIGINT PRIMARY KEY, counter BIGINT NOT NULL);
          INSERT INTO storage_limit (id, counter) VALUES (1, 0);",
-    )
-    .map_err(|e| e.to_string())?;
-    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
-    let started = Instant::now();
+    )?;
     let mut commits = 0u64;
     while Instant::now() < deadline {
-        cosell::db::write_tx(&mut conn, |conn| {
+        db::write_tx(conn, |conn| {
             conn.batch_execute("UPDATE storage_limit SET counter = counter + 1 WHERE id = 1")?;
             Ok(())
-        })
-        .map_err(|e| e.to_string())?;
+        })?;
         commits += 1;
     }
-    let rate = commits as f64 / started.elapsed().as_secs_f64();
-    conn.batch_execute("DROP TABLE storage_limit")
-        .map_err(|e| e.to_string())?;
-    println!("{{\"commits\": {commits}, \"per_second\": {rate:.1}}}");
-    Ok(())
+    conn.batch_execute("DROP TABLE storage_limit")?;
+    Ok(commits)
 }

@@ -68,11 +68,14 @@ fn publisher_profile(conn: &mut DbConn, id: &str) -> Result<Option<Value>, ApiEr
 fn offer(conn: &mut DbConn, id: &str) -> Result<Option<Value>, ApiError> {
     let Some(id) = parse(id) else { return Ok(None) };
     match crate::offers::repo::find(conn, &id)? {
-        Some(row) => Ok(Some(without_actions(
-            &crate::offers::loaded::LoadedOffer::load(row)?.view(Role::Owner)?,
-        )?)),
+        Some(row) => Ok(Some(offer_object(crate::offers::loaded::LoadedOffer::load(row)?)?)),
         None => Ok(None),
     }
+}
+
+/// An offer as its events carry it: as its owner's `GET` shows it.
+pub fn offer_object(offer: crate::offers::loaded::LoadedOffer) -> Result<Value, ApiError> {
+    without_actions(&offer.view(Role::Owner)?)
 }
 
 fn solution(conn: &mut DbConn, id: &str) -> Result<Option<Value>, ApiError> {

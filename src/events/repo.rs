@@ -13,7 +13,11 @@ use crate::ids::{EventId, OrganizationId};
 /// numbers in the order they commit.
 pub fn next_sequence(conn: &mut DbConn, organization_id: &OrganizationId) -> Result<i64, ApiError> {
     let counter = event_sequences::table.find(*organization_id);
-    let bumped = diesel::update(counter).set(event_sequences::last_sequence.eq(event_sequences::last_sequence + 1));
+    let bumped = crate::db::update(
+        event_sequences::table,
+        event_sequences::last_sequence.eq(event_sequences::last_sequence + 1),
+        event_sequences::organization_id.eq(*organization_id),
+    );
     let rows = crate::native!(conn, |c| bumped.execute(c))?;
     if rows == 0 {
         // The organization's first event, in the transaction that enrols it.

@@ -21,7 +21,7 @@ use crate::time;
 pub const RETENTION_DAYS: i64 = 30;
 
 /// Records the event of `action` on `entity_id`, an object of `organization_id`, and its
-/// deliveries.
+/// deliveries. The event carries `object`, or the entity as it is now when that is `None`.
 pub fn emit(
     conn: &mut DbConn,
     action: AuditAction,
@@ -29,8 +29,12 @@ pub fn emit(
     organization_id: &OrganizationId,
     request_id: &str,
     changes: Option<&[Operation]>,
+    object: Option<serde_json::Value>,
 ) -> Result<(), ApiError> {
-    let object = super::object::render(conn, action, entity_id, organization_id)?;
+    let object = match object {
+        Some(object) => object,
+        None => super::object::render(conn, action, entity_id, organization_id)?,
+    };
     let data = EventData {
         object,
         changes: changes.map(<[Operation]>::to_vec),

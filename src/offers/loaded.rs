@@ -15,6 +15,7 @@ use crate::error::ApiError;
 use crate::lifecycle::Lifecycle;
 
 /// An offer read from its row, with its sections parsed.
+#[derive(Clone)]
 pub struct LoadedOffer {
     pub row: Offer,
     pub sections: Sections,

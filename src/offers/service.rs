@@ -165,8 +165,13 @@ pub fn edit(
     let mut edited = offer.edited(changes.clone(), merged, at);
     let after = edited.snapshot();
     let live_again = edited.row.has_unpublished_changes() && live_snapshot(conn, id)?.is_some_and(|live| live == after);
+    if live_again {
+        edited.row.live_content_revision = Some(edited.row.content_revision);
+    }
+    // The offer as written is in hand: the event carries it without reading it back.
     let change = Change::new(AuditAction::OfferUpdated, id.as_str(), Some(&organization_id))
-        .changes(crate::changes::diff(&before, &after));
+        .changes(crate::changes::diff(&before, &after))
+        .object(crate::events::object::offer_object(edited.clone())?);
     workflow::commit(conn, Some(&caller.actor()), change, |conn| {
         let written = repo::update_content(conn, id, version, &changes, at)?;
         if written == 1 && live_again {
@@ -174,9 +179,6 @@ pub fn edit(
         }
         Ok(written)
     })?;
-    if live_again {
-        edited.row.live_content_revision = Some(edited.row.content_revision);
-    }
     Ok(edited)
 }
 

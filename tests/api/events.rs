@@ -16,6 +16,7 @@ on_both!(
     only_owners_managers_and_staff_read_events,
     internal_notes_never_reach_a_partner_event,
     every_action_is_an_event_of_its_type,
+    an_edit_event_carries_the_offer_as_its_owner_reads_it,
 );
 
 /// Every event of `org`'s feed, oldest first, read page by page.
@@ -133,6 +134,51 @@ async fn every_change_is_an_event_in_sequence_with_its_object(app: TestApp) {
         .await;
     assert_eq!(one.status, StatusCode::OK);
     assert_eq!(&one.body, merged);
+}
+
+/// The edit's event carries the offer it wrote without reading it back: it must be, member for
+/// member, what the owner's `GET` shows right after (`allowed_actions` aside), for a draft, a
+/// live offer with unpublished changes, and a live offer whose edit was undone.
+async fn an_edit_event_carries_the_offer_as_its_owner_reads_it(app: TestApp) {
+    let org = app.enrol().await;
+    let reviewer = app.staff(Role::Reviewer).await;
+    let draft = draft(&app, &org, "saas").await;
+    let live = live_offer(&app, &org, &reviewer).await;
+    let summary = |text: &str| json!({"listing": {"summary": text}});
+    let original = app
+        .get(&format!("/v1/offers/{live}"))
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    let original_summary = original.body["listing"]["summary"].as_str().unwrap().to_owned();
+    for (offer, patch, unpublished) in [
+        (
+            &draft,
+            json!({"name": "Renamed draft", "setup": complete_sections()["setup"].clone()}),
+            false,
+        ),
+        (&live, summary("Changed after going live"), true),
+        (&live, summary(&original_summary), false),
+    ] {
+        let edited = app
+            .patch(&format!("/v1/offers/{offer}"))
+            .bearer(&org.owner.token)
+            .json(&patch)
+            .send()
+            .await;
+        assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+        let event = feed(&app, &org).await.pop().unwrap();
+        assert_eq!(event["type"], "offer.updated");
+        let mut read = app
+            .get(&format!("/v1/offers/{offer}"))
+            .bearer(&org.owner.token)
+            .send()
+            .await
+            .body;
+        assert_eq!(read["has_unpublished_changes"], unpublished, "{read}");
+        read.as_object_mut().unwrap().remove("allowed_actions");
+        assert_eq!(event["data"]["object"], read);
+    }
 }
 
 async fn the_feed_pages_and_filters_oldest_first(app: TestApp) {

@@ -183,7 +183,12 @@ impl TestApp {
 
     /// Runs `cosell <args>` (the binary) on this app's database with its settings; its output.
     pub fn run_command(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_cosell"))
+        self.run_binary(env!("CARGO_BIN_EXE_cosell"), args)
+    }
+
+    /// Runs one of the project's binaries against this app's database.
+    pub fn run_binary(&self, binary: &str, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(binary)
             .args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())

@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod attacks;
+mod bench;
 mod compare;
 mod conventions;
 mod events;
