@@ -74,10 +74,44 @@ pub fn list(
     Ok(query.order(events::sequence.asc()).limit(limit).load(conn)?)
 }
 
-/// Deletes the events that occurred before `cutoff`, and with them their deliveries.
+/// Deletes the events that occurred before `cutoff`, and with them their deliveries. An event's
+/// id is a UUIDv7 made when it occurred, and UUIDv7s sort by the millisecond they were made in:
+/// the events before `cutoff` are those whose id sorts before the first one of `cutoff`'s
+/// millisecond, a range of the primary key (and of the deliveries' index on their event).
 pub fn purge(conn: &mut DbConn, cutoff: NaiveDateTime) -> Result<usize, ApiError> {
     use crate::db::schema::webhook_deliveries as deliveries;
-    let old = events::table.filter(events::occurred_at.lt(cutoff)).select(events::id);
-    diesel::delete(deliveries::table.filter(deliveries::event_id.eq_any(old))).execute(conn)?;
-    Ok(diesel::delete(events::table.filter(events::occurred_at.lt(cutoff))).execute(conn)?)
+    let first = first_id_made_at(cutoff);
+    diesel::delete(deliveries::table.filter(deliveries::event_id.lt(&first))).execute(conn)?;
+    Ok(diesel::delete(events::table.filter(events::id.lt(&first))).execute(conn)?)
+}
+
+/// The least UUIDv7 of `at`'s millisecond, as stored: every id made earlier sorts before it.
+fn first_id_made_at(at: NaiveDateTime) -> String {
+    let millis = u64::try_from(at.and_utc().timestamp_millis()).unwrap_or(0);
+    uuid::Builder::from_unix_timestamp_millis(millis, &[0; 10])
+        .into_uuid()
+        .hyphenated()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_id_made_at;
+
+    #[test]
+    fn ids_made_before_a_moment_sort_before_its_first_id() {
+        let at = crate::time::now();
+        let first = first_id_made_at(at);
+        let before = uuid::Builder::from_unix_timestamp_millis(
+            u64::try_from(at.and_utc().timestamp_millis()).unwrap() - 1,
+            &[0xff; 10],
+        )
+        .into_uuid()
+        .hyphenated()
+        .to_string();
+        let made_now = uuid::Uuid::now_v7().hyphenated().to_string();
+        assert!(before < first, "{before} < {first}");
+        assert!(first <= made_now, "{first} <= {made_now}");
+        assert_eq!(&first[14..15], "7", "a version 7 UUID: {first}");
+    }
 }

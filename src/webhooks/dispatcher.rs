@@ -4,7 +4,8 @@
 //! share the work and each endpoint is served by one of them at a time, its first attempts in
 //! the order of its events. A process that dies mid-attempt leaves its lease to expire; the
 //! attempt is made again by whoever takes the endpoint next (at least once, never lost).
-//! A commit in this process wakes it at once; otherwise it looks every second.
+//! A commit in this process wakes it at once (the worker holding the endpoint, if one does);
+//! otherwise it looks every second.
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -35,6 +36,9 @@ const POLL: Duration = Duration::from_secs(1);
 const ENDPOINTS_AT_ONCE: i64 = 32;
 /// Deliveries read at once for one endpoint.
 const BATCH: i64 = 20;
+/// How long a worker keeps an endpoint it has nothing more for, waiting for this process's next
+/// commit for it (well within a lease, which lasts more than 10 s).
+const HOLD: Duration = Duration::from_secs(1);
 /// The running dispatcher; it stops when dropped.
 pub struct Dispatcher {
     running: Arc<AtomicBool>,
@@ -214,22 +218,58 @@ async fn claim(shared: &Arc<Shared>) -> Result<Vec<(WebhookEndpointId, NaiveDate
     Ok(claimed)
 }
 
-/// Delivers what is due to one endpoint, in order, then gives it up.
-async fn serve(shared: Arc<Shared>, id: WebhookEndpointId, until: NaiveDateTime) {
-    if let Err(e) = deliver_due(&shared, id, until).await {
-        tracing::warn!(endpoint = %id, error = %e, "webhook deliveries interrupted");
+/// Delivers what is due to one endpoint, in order, and keeps it while more keeps coming: a commit
+/// of this process that gives it a delivery rings its bell, and it delivers again without
+/// claiming it anew. After [`HOLD`] without one (and one last look, for what other processes
+/// committed), it gives the endpoint up.
+async fn serve(shared: Arc<Shared>, id: WebhookEndpointId, mut until: NaiveDateTime) {
+    let held = outbox::hold(id);
+    loop {
+        match deliver_due(&shared, id, until).await {
+            Ok(Round::Idle {
+                until: renewed,
+                delivered,
+            }) => {
+                until = renewed;
+                if !shared.running.load(Ordering::SeqCst) {
+                    break;
+                }
+                let rung = tokio::time::timeout(HOLD, held.bell.notified()).await.is_ok();
+                if !rung && !delivered {
+                    break;
+                }
+            }
+            Ok(Round::Done) => break,
+            Err(e) => {
+                tracing::warn!(endpoint = %id, error = %e, "webhook deliveries interrupted");
+                break;
+            }
+        }
     }
+    // From here on, commits for the endpoint wake the claiming loop again.
+    drop(held);
     let owner = shared.owner.clone();
     if let Err(e) = write(&shared.pool, move |conn| repo::release(conn, &id, &owner)).await {
         tracing::warn!(endpoint = %id, error = %e, "cannot give a webhook endpoint up");
     }
     shared.busy.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+    // What was committed while the endpoint was being given up is claimed again.
+    outbox::wake_claims();
+}
+
+/// How a round of deliveries to one endpoint ended.
+enum Round {
+    /// Nothing more is due; the lease lasts until `until`. `delivered`: attempts were made.
+    Idle { until: NaiveDateTime, delivered: bool },
+    /// The endpoint is gone or disabled, the lease was lost, or the dispatcher is stopping.
+    Done,
 }
 
 /// Batch after batch, in order: the due deliveries and their events are read together, posted
 /// one after the other, and their attempts recorded in one transaction. Stops when nothing is
 /// due, the lease is lost, or an answer disabled the endpoint.
-async fn deliver_due(shared: &Arc<Shared>, id: WebhookEndpointId, mut until: NaiveDateTime) -> Result<(), ApiError> {
+async fn deliver_due(shared: &Arc<Shared>, id: WebhookEndpointId, mut until: NaiveDateTime) -> Result<Round, ApiError> {
+    let mut delivered = false;
     while shared.running.load(Ordering::SeqCst) {
         let batch = read(&shared.pool, move |conn| {
             let Some(endpoint) = repo::find_endpoint(conn, &id)? else {
@@ -241,9 +281,12 @@ async fn deliver_due(shared: &Arc<Shared>, id: WebhookEndpointId, mut until: Nai
             Ok(Some((endpoint, due, events)))
         })
         .await?;
-        let Some((endpoint, due, events)) = batch.filter(|(_, due, _)| !due.is_empty()) else {
-            return Ok(());
+        let Some((endpoint, due, events)) = batch else {
+            return Ok(Round::Done);
         };
+        if due.is_empty() {
+            return Ok(Round::Idle { until, delivered });
+        }
         let mut attempts = Vec::with_capacity(due.len());
         // Stop after recording what was made: stopping, lease lost, or the endpoint gone.
         let mut last_batch = false;
@@ -272,8 +315,13 @@ async fn deliver_due(shared: &Arc<Shared>, id: WebhookEndpointId, mut until: Nai
             }
         }
         if attempts.is_empty() {
-            return Ok(());
+            return Ok(if last_batch {
+                Round::Done
+            } else {
+                Round::Idle { until, delivered }
+            });
         }
+        delivered = true;
         let (done, answer) = oneshot::channel();
         let recording = Recording {
             endpoint: id,
@@ -281,17 +329,17 @@ async fn deliver_due(shared: &Arc<Shared>, id: WebhookEndpointId, mut until: Nai
             done,
         };
         if shared.recorder.send(recording).is_err() {
-            return Ok(()); // stopping
+            return Ok(Round::Done); // stopping
         }
         let enabled = answer
             .await
             .map_err(|_| ApiError::internal("the webhook recorder stopped"))?
             .map_err(ApiError::internal)?;
         if !enabled || last_batch {
-            return Ok(());
+            return Ok(Round::Done);
         }
     }
-    Ok(())
+    Ok(Round::Done)
 }
 
 /// What an attempt got back.

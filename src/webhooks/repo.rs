@@ -209,6 +209,14 @@ pub fn release(conn: &mut DbConn, id: &WebhookEndpointId, owner: &str) -> Result
     Ok(())
 }
 
+/// `status = 'pending'`, written out: the condition of the partial index of due deliveries
+/// (`webhook_deliveries_due`). With the status bound as a parameter the planners cannot know
+/// the index applies (SQLite plans each statement once, for any value), and a look for due
+/// deliveries walks every delivery the endpoint ever had.
+fn pending() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql::<diesel::sql_types::Bool>("webhook_deliveries.status = 'pending'")
+}
+
 /// The endpoint's deliveries due at `now` (of a disabled endpoint, only pings), first attempts
 /// in the order of their events.
 pub fn due_deliveries(
@@ -219,7 +227,7 @@ pub fn due_deliveries(
 ) -> Result<Vec<Delivery>, ApiError> {
     let mut query = deliveries::table
         .filter(deliveries::endpoint_id.eq(endpoint.id))
-        .filter(deliveries::status.eq(DeliveryStatus::Pending))
+        .filter(pending())
         .filter(deliveries::next_attempt_at.le(now))
         .select(Delivery::as_select())
         .into_boxed();
@@ -237,7 +245,7 @@ pub fn fail_pending(conn: &mut DbConn, endpoint_id: &WebhookEndpointId) -> Resul
     Ok(diesel::update(
         deliveries::table
             .filter(deliveries::endpoint_id.eq(*endpoint_id))
-            .filter(deliveries::status.eq(DeliveryStatus::Pending)),
+            .filter(pending()),
     )
     .set((
         deliveries::status.eq(DeliveryStatus::Failed),
@@ -250,7 +258,7 @@ pub fn fail_pending(conn: &mut DbConn, endpoint_id: &WebhookEndpointId) -> Resul
 /// When the longest-waiting due delivery became due, if any is (for `/metrics`).
 pub fn oldest_due(conn: &mut DbConn, now: NaiveDateTime) -> Result<Option<NaiveDateTime>, ApiError> {
     Ok(deliveries::table
-        .filter(deliveries::status.eq(DeliveryStatus::Pending))
+        .filter(pending())
         .filter(deliveries::next_attempt_at.le(now))
         .select(diesel::dsl::min(deliveries::next_attempt_at))
         .first::<Option<NaiveDateTime>>(conn)?)

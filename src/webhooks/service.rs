@@ -263,6 +263,6 @@ pub fn retry(conn: &mut DbConn, caller: &Caller, id: &WebhookDeliveryId) -> Resu
         ..Default::default()
     };
     crate::db::guarded(repo::update_delivery(conn, &delivery.id, delivery.version, &changes)?)?;
-    crate::db::after_commit(super::outbox::wake);
+    super::outbox::due(delivery.endpoint_id);
     repo::find_delivery(conn, id)?.ok_or_else(ApiError::not_found)
 }

@@ -17,6 +17,7 @@ on_both!(
     internal_notes_never_reach_a_partner_event,
     every_action_is_an_event_of_its_type,
     an_edit_event_carries_the_offer_as_its_owner_reads_it,
+    the_purge_deletes_events_past_retention_with_their_deliveries,
 );
 
 /// Every event of `org`'s feed, oldest first, read page by page.
@@ -179,6 +180,52 @@ async fn an_edit_event_carries_the_offer_as_its_owner_reads_it(app: TestApp) {
         read.as_object_mut().unwrap().remove("allowed_actions");
         assert_eq!(event["data"]["object"], read);
     }
+}
+
+async fn the_purge_deletes_events_past_retention_with_their_deliveries(app: TestApp) {
+    let org = app.enrol().await;
+    let receiver = Receiver::start(&[]);
+    let created = app
+        .post("/v1/webhook-endpoints")
+        .bearer(&org.owner.token)
+        .json(&json!({"url": receiver.url, "enabled_events": ["offer.*"]}))
+        .send()
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let offer = draft(&app, &org, "saas").await;
+    let deliveries = async |app: &TestApp| {
+        let page = app
+            .get("/v1/webhook-deliveries?limit=100")
+            .bearer(&org.owner.token)
+            .send()
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        page.body["items"].as_array().unwrap().len()
+    };
+    let events = feed(&app, &org).await.len();
+    assert!(events >= 3 && deliveries(&app).await >= 1);
+    let mut conn = app.pool.get().unwrap();
+    let now = cosell::time::now();
+    // Events are kept for the retention, to the millisecond they occurred in.
+    let kept = cosell::events::repo::purge(&mut conn, now - chrono::Duration::seconds(60)).unwrap();
+    assert_eq!(kept, 0);
+    assert_eq!(feed(&app, &org).await.len(), events);
+    let purged = cosell::events::repo::purge(&mut conn, now + chrono::Duration::milliseconds(1)).unwrap();
+    assert!(purged >= events, "{purged} of {events}");
+    assert!(feed(&app, &org).await.is_empty());
+    assert_eq!(deliveries(&app).await, 0, "deliveries go with their events");
+    // Events after the cutoff stay.
+    let renamed = app
+        .patch(&format!("/v1/offers/{offer}"))
+        .bearer(&org.owner.token)
+        .json(&json!({"name": "Renamed after the purge"}))
+        .send()
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    let later = feed(&app, &org).await.len();
+    assert!(later >= 1);
+    assert_eq!(cosell::events::repo::purge(&mut conn, now).unwrap(), 0);
+    assert_eq!(feed(&app, &org).await.len(), later);
 }
 
 async fn the_feed_pages_and_filters_oldest_first(app: TestApp) {
