@@ -271,8 +271,9 @@ def storage_limit(database_url, transaction="edit"):
     """Committed transactions per second of `cosell-storage-limit`: `edit` is exactly what a
     `PATCH /v1/offers/{id}` commits, `row` a single-row update."""
     env = env_for(database_url)
-    out = subprocess.run(["taskset", "-c", "0", STORAGE, str(SECONDS), transaction], env=env, check=True, capture_output=True,
-                         text=True).stdout
+    # Two writers, as patch_offer's two connections (PostgreSQL only: SQLite has one writer).
+    out = subprocess.run(["taskset", "-c", "0", STORAGE, str(SECONDS), transaction, "2" if transaction == "edit" else "1"],
+                         env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 

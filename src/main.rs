@@ -6,11 +6,6 @@ use cosell::app::{AppState, Application};
 use cosell::auth::roles::Role;
 use cosell::config::Config;
 
-/// mimalloc instead of the system allocator: a request allocates and frees many small strings
-/// and JSON values, and glibc's malloc spent a tenth of an edit consolidating its free lists.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The co-sell publishing workflow API. Configuration comes from COSELL_* environment variables
 /// (see the README).
 #[derive(Parser)]

@@ -2,8 +2,10 @@
 //! WAL, synchronous=NORMAL, one writer, BEGIN IMMEDIATE, background checkpoints) and its own
 //! statements.
 //!
-//! Usage: `cosell-storage-limit SECONDS [edit|row]`, with COSELL_DATABASE_URL of a seeded
-//! database (`cosell admin seed-bench`).
+//! Usage: `cosell-storage-limit SECONDS [edit|row] [CONNECTIONS]`, with COSELL_DATABASE_URL of
+//! a seeded database (`cosell admin seed-bench`). On PostgreSQL, CONNECTIONS (1 by default)
+//! write at once, each its own share of the offers, as that many editing clients would; SQLite
+//! has one writer whatever the number.
 //! - `edit` (the default): committed transactions per second of exactly what
 //!   `PATCH /v1/offers/{id}` commits, without HTTP and without the work around it (parsing,
 //!   merging, validating, diffing, rendering): the offer read, the live version's read where an
@@ -32,6 +34,11 @@ use cosell::offers::model::{OfferContentChanges, OfferStatus};
 use cosell::submissions::model::SubmissionState;
 use cosell::workflow::{self, Change};
 
+/// A writer's share of the work: its number, and how many write.
+type Share = (usize, usize);
+/// What each writer runs until the deadline: the transactions it committed.
+type Writer = fn(&mut DbConn, Instant, Share) -> Result<u64, ApiError>;
+
 /// One offer to edit, with what its edit records.
 struct Target {
     id: OfferId,
@@ -45,19 +52,36 @@ fn main() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     let seconds: f64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(5.0);
     let transaction = args.next().unwrap_or_else(|| "edit".to_owned());
+    let asked: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1).max(1);
     let config = cosell::config::Config::from_env()?;
-    let pool = db::connect(&config.database_url, 1, config.sqlite_busy_timeout_ms)?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let connections = match config.database_url {
+        cosell::config::DatabaseUrl::Postgres(_) => asked,
+        cosell::config::DatabaseUrl::Sqlite(_) => 1,
+    };
+    let pool = db::connect(&config.database_url, connections as u32, config.sqlite_busy_timeout_ms)?;
     // As in `cosell serve`: SQLite's log is checkpointed from a thread of its own.
     let _checkpointer = db::Checkpointer::start(&config.database_url, config.sqlite_busy_timeout_ms)?;
+    let run: Writer = match transaction.as_str() {
+        "edit" => edits,
+        "row" if connections == 1 => rows,
+        "row" => return Err("a single-row update runs on one connection".into()),
+        other => return Err(format!("unknown transaction {other:?}: edit or row")),
+    };
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let started = Instant::now();
-    let commits = match transaction.as_str() {
-        "edit" => edits(&mut conn, deadline),
-        "row" => rows(&mut conn, deadline),
-        other => return Err(format!("unknown transaction {other:?}: edit or row")),
+    let writers: Vec<_> = (0..connections)
+        .map(|share| {
+            let pool = pool.clone();
+            std::thread::spawn(move || -> Result<u64, String> {
+                let mut conn = pool.get().map_err(|e| e.to_string())?;
+                run(&mut conn, deadline, (share, connections)).map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    let mut commits = 0;
+    for writer in writers {
+        commits += writer.join().map_err(|_| "a writer panicked".to_owned())??;
     }
-    .map_err(|e| e.to_string())?;
     let rate = commits as f64 / started.elapsed().as_secs_f64();
     println!("{{\"transaction\": \"{transaction}\", \"commits\": {commits}, \"per_second\": {rate:.1}}}");
     Ok(())
@@ -108,8 +132,12 @@ fn targets(conn: &mut DbConn) -> Result<Vec<Target>, ApiError> {
     Ok(targets)
 }
 
-fn edits(conn: &mut DbConn, deadline: Instant) -> Result<u64, ApiError> {
-    let targets = targets(conn)?;
+/// Edits of this writer's `share` (its number, and how many write) of the offers.
+fn edits(conn: &mut DbConn, deadline: Instant, (share, writers): Share) -> Result<u64, ApiError> {
+    let targets: Vec<Target> = targets(conn)?.into_iter().skip(share).step_by(writers).collect();
+    if targets.is_empty() {
+        return Err(ApiError::internal("fewer editable offers than writers"));
+    }
     let mut commits = 0u64;
     while Instant::now() < deadline {
         let target = &targets[commits as usize % targets.len()];
@@ -141,7 +169,7 @@ fn edit(conn: &mut DbConn, target: &Target, n: u64) -> Result<(), ApiError> {
     })
 }
 
-fn rows(conn: &mut DbConn, deadline: Instant) -> Result<u64, ApiError> {
+fn rows(conn: &mut DbConn, deadline: Instant, _: Share) -> Result<u64, ApiError> {
     conn.batch_execute(
         "DROP TABLE IF EXISTS storage_limit; CREATE TABLE storage_limit (id BIGINT PRIMARY KEY, counter BIGINT NOT NULL);
          INSERT INTO storage_limit (id, counter) VALUES (1, 0);",

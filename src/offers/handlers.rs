@@ -9,7 +9,7 @@ use super::readiness::Readiness;
 use super::repo::Filter;
 use super::service;
 use crate::audit::dto::AuditEventView;
-use crate::auth::Caller;
+use crate::auth::{Caller, Claimed};
 use crate::db;
 use crate::error::ApiError;
 use crate::http::body::{Body, EmptyBody, OptionalBody, RawObject, parse_value};
@@ -100,13 +100,13 @@ pub async fn list_offers(
 )]
 #[get("/{id}")]
 pub async fn get_offer(
-    caller: Caller,
+    claimed: Claimed,
     state: web::Data<AppState>,
     id: web::Path<OfferId>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, cache) = (id.into_inner(), state.clone());
     let (body, version) = db::read(&state.pool, move |conn| {
-        service::rendered(conn, &caller, &id, &cache.offer_views)
+        service::rendered(conn, &claimed, &id, &cache.offer_views)
     })
     .await?;
     Ok(rendered_entity(StatusCode::OK, body, version))

@@ -5,10 +5,12 @@ use super::model::{Offer, OfferContentChanges, OfferStateChanges, OfferStatus, O
 use crate::db::schema::offers;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ErrorCode};
-use crate::ids::{OfferId, OrganizationId, PublisherProfileId};
+use crate::ids::{OfferId, OrganizationId, PublisherProfileId, UserId};
 use crate::native;
 use crate::page::PageRequest;
 use crate::time;
+use crate::users::model::UserStatus;
+use crate::users::repo::Identity;
 
 pub fn find(conn: &mut DbConn, id: &OfferId) -> Result<Option<Offer>, ApiError> {
     // `as_select` is typed by its backend: the query is built in each arm.
@@ -24,6 +26,28 @@ pub fn find_stamp(conn: &mut DbConn, id: &OfferId) -> Result<Option<(Organizatio
     let query = offers::table
         .find(*id)
         .select((offers::organization_id, offers::version));
+    Ok(native!(conn, |c| query.first(c).optional())?)
+}
+
+/// An offer's organization and version.
+pub type Stamp = (OrganizationId, i64);
+
+/// The active user `user`'s identity and, in the same statement, the offer's organization and
+/// version (`None` beside it: no such offer); `None`: no such active user.
+pub fn identity_and_stamp(
+    conn: &mut DbConn,
+    user: &UserId,
+    id: &OfferId,
+) -> Result<Option<(Identity, Option<Stamp>)>, ApiError> {
+    use crate::db::schema::users;
+    let query = users::table
+        .left_join(offers::table.on(offers::id.eq(*id)))
+        .filter(users::id.eq(*user))
+        .filter(users::status.eq(UserStatus::Active))
+        .select((
+            (users::organization_id, users::role, users::tokens_valid_after),
+            (offers::organization_id, offers::version).nullable(),
+        ));
     Ok(native!(conn, |c| query.first(c).optional())?)
 }
 

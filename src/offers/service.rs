@@ -36,11 +36,15 @@ pub fn visible(conn: &mut DbConn, caller: &Caller, id: &OfferId) -> Result<Loade
 /// request; a rendering kept for exactly that version and role is reused.
 pub fn rendered(
     conn: &mut DbConn,
-    caller: &Caller,
+    claimed: &crate::auth::Claimed,
     id: &OfferId,
     views: &RenderCache<(OfferId, Role)>,
 ) -> Result<(Bytes, i64), ApiError> {
-    let (_, version) = caller.visible(repo::find_stamp(conn, id)?, |(organization, _)| organization)?;
+    // The caller's row and the offer's organization and version: one statement.
+    let (caller, stamp) =
+        crate::auth::identify_with(conn, claimed, |conn, user| repo::identity_and_stamp(conn, user, id))?;
+    let caller = &caller;
+    let (_, version) = caller.visible(stamp, |(organization, _)| organization)?;
     if let Some(body) = views.get((*id, caller.role), version) {
         return Ok((body, version));
     }

@@ -23,7 +23,7 @@ async fn the_edit_transaction_limit_commits_what_an_edit_commits(app: TestApp) {
     let before = app.get("/v1/offers?limit=100").bearer(&token).send().await;
     assert_eq!(before.status, StatusCode::OK);
 
-    let run = app.run_binary(env!("CARGO_BIN_EXE_cosell-storage-limit"), &["0.3", "edit"]);
+    let run = app.run_binary(env!("CARGO_BIN_EXE_cosell-storage-limit"), &["0.3", "edit", "2"]);
     assert!(
         run.status.success(),
         "storage limit: {}",

@@ -83,12 +83,26 @@ async fn forged_expired_and_foreign_tokens_are_refused(app: TestApp) {
         ),
         ("garbage", "not-a-token".into()),
     ];
+    // `GET /v1/offers/{id}` reads the caller in the same statement as the offer: a token it
+    // does not honour is 401 there too, never a 404 that would tell whether the offer exists.
+    let offer = format!("/v1/offers/{}", uuid::Uuid::now_v7());
     for (name, token) in cases {
-        let res = app.get("/v1/users/me").bearer(&token).send().await;
-        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{name} was accepted");
-        res.problem(StatusCode::UNAUTHORIZED, "unauthenticated");
-        assert_eq!(res.header("www-authenticate"), Some("Bearer"), "{name}");
+        for path in ["/v1/users/me", offer.as_str()] {
+            let res = app.get(path).bearer(&token).send().await;
+            assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{name} was accepted by {path}");
+            res.problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+            assert_eq!(res.header("www-authenticate"), Some("Bearer"), "{name}");
+        }
     }
+    app.get(&offer)
+        .send()
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    app.get(&offer)
+        .bearer(&good)
+        .send()
+        .await
+        .problem(StatusCode::NOT_FOUND, "not_found");
     let missing = app.get("/v1/users/me").send().await;
     missing.problem(StatusCode::UNAUTHORIZED, "unauthenticated");
     let basic = app
@@ -103,17 +117,26 @@ async fn a_removed_or_disabled_user_loses_access_at_once(app: TestApp) {
     let org = app.enrol().await;
     let removed = app.member(&org, "developer").await;
     let disabled = app.member(&org, "manager").await;
+    let offer = format!("/v1/offers/{}", crate::offers::draft(&app, &org, "saas").await);
+    for member in [&removed, &disabled] {
+        assert_eq!(
+            app.get(&offer).bearer(&member.token).send().await.status,
+            StatusCode::OK
+        );
+    }
     let res = app
         .delete(&format!("/v1/users/{}", removed.id))
         .bearer(&org.owner.token)
         .send()
         .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
-    app.get("/v1/users/me")
-        .bearer(&removed.token)
-        .send()
-        .await
-        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    for path in ["/v1/users/me", offer.as_str()] {
+        app.get(path)
+            .bearer(&removed.token)
+            .send()
+            .await
+            .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
 
     let res = app
         .patch(&format!("/v1/users/{}", disabled.id))
@@ -122,11 +145,13 @@ async fn a_removed_or_disabled_user_loses_access_at_once(app: TestApp) {
         .send()
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    app.get("/v1/users/me")
-        .bearer(&disabled.token)
-        .send()
-        .await
-        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    for path in ["/v1/users/me", offer.as_str()] {
+        app.get(path)
+            .bearer(&disabled.token)
+            .send()
+            .await
+            .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
     let login = app
         .post("/v1/auth/token")
         .json(&json!({"email": disabled.email, "password": crate::helpers::PASSWORD}))
