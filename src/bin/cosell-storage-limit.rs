@@ -92,6 +92,8 @@ fn targets(conn: &mut DbConn) -> Result<Vec<Target>, ApiError> {
     let owners: Vec<(UserId, Option<OrganizationId>)> = users::table
         .filter(users::role.eq(Role::Owner))
         .select((users::id, users::organization_id))
+        // In one order for every writer, so that their shares never overlap.
+        .order(users::id)
         .load(conn)?;
     let mut targets = Vec::new();
     for (owner, organization) in owners {
@@ -100,6 +102,7 @@ fn targets(conn: &mut DbConn) -> Result<Vec<Target>, ApiError> {
             .filter(offers::organization_id.eq(organization_id))
             .filter(offers::status.eq_any([OfferStatus::Draft, OfferStatus::Live]))
             .select(offers::id)
+            .order(offers::id)
             .load(conn)?;
         for id in ids {
             let Some(row) = cosell::offers::repo::find(conn, &id)? else {
