@@ -18,15 +18,18 @@ pub fn next_sequence(conn: &mut DbConn, organization_id: &OrganizationId) -> Res
         event_sequences::last_sequence.eq(event_sequences::last_sequence + 1),
         event_sequences::organization_id.eq(*organization_id),
     );
-    let rows = crate::native!(conn, |c| bumped.execute(c))?;
-    if rows == 0 {
-        // The organization's first event, in the transaction that enrols it.
-        let first = diesel::insert_into(event_sequences::table).values((
-            event_sequences::organization_id.eq(*organization_id),
-            event_sequences::last_sequence.eq(1_i64),
-        ));
-        crate::native!(conn, |c| first.execute(c))?;
-        return Ok(1);
+    if crate::native!(conn, |c| bumped.clone().execute(c))? == 0 {
+        // The organization's first event (in the transaction that enrols it, or the first
+        // change of an organization loaded in bulk, which two writers may make at once): the
+        // counter row is made at 0 unless another transaction made it, then bumped.
+        let start = diesel::insert_into(event_sequences::table)
+            .values((
+                event_sequences::organization_id.eq(*organization_id),
+                event_sequences::last_sequence.eq(0_i64),
+            ))
+            .on_conflict_do_nothing();
+        crate::native!(conn, |c| start.execute(c))?;
+        crate::db::guarded(crate::native!(conn, |c| bumped.execute(c))?)?;
     }
     let read = counter.select(event_sequences::last_sequence);
     Ok(crate::native!(conn, |c| read.first(c))?)
