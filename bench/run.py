@@ -72,7 +72,18 @@ def seed(database_url, organizations, offers):
     return json.loads(out[out.index("{"):])
 
 
+def port_taken(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
 def start_server(database_url):
+    # A server left over from an interrupted run would answer in this one's place.
+    if port_taken(SERVER_PORT):
+        sys.exit(f"port {SERVER_PORT} is taken: stop what listens there (an interrupted benchmark's server?)")
     started = time.monotonic()
     proc = subprocess.Popen(["taskset", "-c", "0", SERVER, "serve"], env=env_for(database_url),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -279,6 +290,8 @@ def storage_limit(database_url, transaction="edit"):
 
 def start_baseline(body_path, env):
     """The bare actix server, once it accepts connections."""
+    if port_taken(BASELINE_PORT):
+        sys.exit(f"port {BASELINE_PORT} is taken: stop what listens there (an interrupted benchmark's baseline?)")
     proc = subprocess.Popen(["taskset", "-c", "0", BASELINE, f"127.0.0.1:{BASELINE_PORT}", body_path], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
