@@ -36,7 +36,7 @@ pub fn identify(conn: &mut DbConn, claims: &tokens::Claims) -> Result<Option<Cal
     let Ok(id) = claims.sub.parse::<UserId>() else {
         return Ok(None);
     };
-    Ok(honoured(claims, id, users::find_active_identity(conn, &id)?))
+    Ok(users::find_active_identity(conn, &id)?.and_then(|identity| honoured(claims, id, identity)))
 }
 
 /// The caller of `claims`, with what `read` reads in the same statement as the caller's row
@@ -50,14 +50,13 @@ pub fn identify_with<T>(
 ) -> Result<(Caller, T), ApiError> {
     let claims = &claimed.0;
     let id = claims.sub.parse::<UserId>().map_err(|_| invalid_token())?;
-    let (identity, found) = read(conn, &id)?.unzip();
-    let caller = honoured(claims, id, identity).ok_or_else(invalid_token)?;
-    Ok((caller, found.ok_or_else(invalid_token)?))
+    let (identity, found) = read(conn, &id)?.ok_or_else(invalid_token)?;
+    Ok((honoured(claims, id, identity).ok_or_else(invalid_token)?, found))
 }
 
 /// The caller, if the active user `id` with `identity` honours the token's `claims`.
-fn honoured(claims: &tokens::Claims, id: UserId, identity: Option<users::Identity>) -> Option<Caller> {
-    let (organization_id, role, valid_after) = identity?;
+fn honoured(claims: &tokens::Claims, id: UserId, identity: users::Identity) -> Option<Caller> {
+    let (organization_id, role, valid_after) = identity;
     // Issued before the user was last disabled: void, even now that it is active again.
     if valid_after.is_some_and(|after| claims.iat < after) {
         return None;

@@ -107,3 +107,32 @@ fn both_backends_produce_the_same_tables_and_columns() {
         .unwrap();
     assert_eq!(sqlite, postgres);
 }
+
+/// The look for an endpoint's due deliveries goes through their partial index, in attempt
+/// order, only when its condition is written out: with the status bound as a parameter, the
+/// planner cannot know the index applies and walks every delivery of the endpoint (the reason
+/// `webhooks::repo` writes `status = 'pending'` out).
+#[test]
+fn due_deliveries_are_found_through_their_partial_index_when_its_condition_is_written_out() {
+    use diesel_migrations::MigrationHarness;
+    let mut lite = SqliteConnection::establish(":memory:").unwrap();
+    lite.run_pending_migrations(cosell::db::SQLITE_MIGRATIONS).unwrap();
+    #[derive(QueryableByName)]
+    struct Step {
+        #[diesel(sql_type = Text)]
+        detail: String,
+    }
+    let mut plan = |status: &str| -> String {
+        let sql = format!(
+            "EXPLAIN QUERY PLAN SELECT id FROM webhook_deliveries WHERE endpoint_id = ? AND {status} \
+             AND next_attempt_at <= ? ORDER BY next_attempt_at, event_sequence LIMIT 20"
+        );
+        let steps: Vec<Step> = diesel::sql_query(sql).load(&mut lite).unwrap();
+        steps.into_iter().map(|s| s.detail).collect::<Vec<_>>().join("; ")
+    };
+    let written_out = plan("webhook_deliveries.status = 'pending'");
+    assert!(written_out.contains("webhook_deliveries_due"), "{written_out}");
+    assert!(!written_out.contains("TEMP B-TREE"), "no sort: {written_out}");
+    let bound = plan("webhook_deliveries.status = ?");
+    assert!(!bound.contains("webhook_deliveries_due"), "{bound}");
+}
