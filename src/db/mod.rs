@@ -46,6 +46,7 @@ pub enum DbConn {
 pub struct DbPool {
     shared: Pool<ConnectionManager<DbConn>>,
     writer: Option<Pool<ConnectionManager<DbConn>>>,
+    wal: Option<&'static sqlite::Wal>,
 }
 
 impl std::ops::Deref for DbPool {
@@ -79,7 +80,7 @@ macro_rules! native {
 pub fn connect(url: &DatabaseUrl, max_size: u32, busy_timeout_ms: u32) -> Result<DbPool, String> {
     let (conn_string, sqlite) = match url {
         DatabaseUrl::Sqlite(path) => {
-            sqlite::stable_plans();
+            sqlite::set_up_connections();
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
@@ -106,7 +107,14 @@ pub fn connect(url: &DatabaseUrl, max_size: u32, busy_timeout_ms: u32) -> Result
         true => Some(build(1, Duration::from_millis(busy_timeout_ms.max(1).into()))?),
         false => None,
     };
-    Ok(DbPool { shared, writer })
+    let wal = match &writer {
+        Some(writer) => match &mut *writer.get().map_err(|e| format!("cannot open the database: {e}"))? {
+            DbConn::Sqlite(conn) => Some(sqlite::Wal::of_connection(conn)?),
+            DbConn::Pg(_) => None,
+        },
+        None => None,
+    };
+    Ok(DbPool { shared, writer, wal })
 }
 
 /// Applies every pending migration. On PostgreSQL an advisory lock makes concurrent starts of
@@ -241,27 +249,66 @@ where
 /// How many times a write decides again after its version-guarded update lost a race.
 const ATTEMPTS: usize = 3;
 
-/// Like [`run`], inside [`write_tx`], on SQLite's write connection. When `f` finds an object
-/// changed between its read and its guarded write ([`ApiError::stale`]), its transaction is
-/// rolled back and `f` runs again from the start, so the loser of a race gets the answer the
-/// new state calls for (a 412 for a stale `If-Match`, a 409 for a state that moved on). After
-/// [`ATTEMPTS`] lost races the answer is 503.
+/// Runs a short write: [`write_tx`] on SQLite's write connection, a few statements bounded by
+/// indexes (one object and what its change records). When `f` finds an object changed between
+/// its read and its guarded write ([`ApiError::stale`]), its transaction is rolled back and `f`
+/// runs again from the start, so the loser of a race gets the answer the new state calls for (a
+/// 412 for a stale `If-Match`, a 409 for a state that moved on). After [`ATTEMPTS`] lost races
+/// the answer is 503.
+///
+/// On SQLite such a write runs right here, on the async worker, when the write connection is
+/// idle and nothing would make it wait: a commit there only appends to the log, and the hand-off
+/// to the blocking pool and back costs more than the rest of an edit outside its transaction.
+/// Whatever could wait (starting the log over with its sync, a checkpoint, another process's
+/// lock) goes to the blocking pool instead ([`sqlite::Wal`]). PostgreSQL writes, which wait on
+/// the network, always go there. A write whose size the input decides uses [`write_long`].
 pub async fn write<T, F>(pool: &DbPool, mut f: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnMut(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
 {
+    if let Some(done) = pool.write_here(&mut f) {
+        return done;
+    }
+    write_long(pool, f).await
+}
+
+/// [`write`] on the blocking pool, always: for a write of many rows (an import).
+pub async fn write_long<T, F>(pool: &DbPool, mut f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnMut(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+{
     let connections = pool.writer.as_ref().unwrap_or(&pool.shared).clone();
-    run_on(connections, move |conn| {
-        for _ in 0..ATTEMPTS {
-            match write_tx(conn, &mut f) {
-                Err(e) if e.is_stale() => continue,
-                other => return other,
-            }
+    run_on(connections, move |conn| attempts(conn, &mut f)).await
+}
+
+/// `f` in [`write_tx`], again after each lost race, at most [`ATTEMPTS`] times.
+fn attempts<T>(conn: &mut DbConn, mut f: impl FnMut(&mut DbConn) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    for _ in 0..ATTEMPTS {
+        match write_tx(conn, &mut f) {
+            Err(e) if e.is_stale() => continue,
+            other => return other,
         }
-        Err(ApiError::unavailable().with_cause("kept losing races for one object"))
-    })
-    .await
+    }
+    Err(ApiError::unavailable().with_cause("kept losing races for one object"))
+}
+
+impl DbPool {
+    /// [`attempts`] on the async worker, if SQLite's write connection is idle and the log lets
+    /// a write go without waiting; `None` when it must go to the blocking pool.
+    fn write_here<T>(&self, f: impl FnMut(&mut DbConn) -> Result<T, ApiError>) -> Option<Result<T, ApiError>> {
+        if !self.wal?.quick_write() {
+            return None;
+        }
+        let mut conn = self.writer.as_ref()?.try_get()?;
+        // A panic answers 500, as on the blocking pool, instead of taking the worker down; the
+        // connection, left in its transaction, is dropped by the pool as broken.
+        sqlite::on_worker(|| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| attempts(&mut conn, f)))
+                .unwrap_or_else(|_| Err(ApiError::internal("a write panicked")))
+        })
+    }
 }
 
 /// [`write_tx`] on the write connection, from a thread that may block (background work).
@@ -361,7 +408,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("cosell-writer-{}", uuid::Uuid::now_v7().simple()));
         let url = crate::config::DatabaseUrl::Sqlite(dir.join("db.sqlite"));
         let pool = super::connect(&url, 2, 100).unwrap();
-        let slow = super::write(&pool, |conn| {
+        let slow = super::write_long(&pool, |conn| {
             conn.batch_execute("CREATE TABLE slow (x INTEGER)")?;
             std::thread::sleep(std::time::Duration::from_millis(600));
             Ok(())
@@ -380,5 +427,119 @@ mod tests {
         assert!(elapsed < std::time::Duration::from_millis(450), "waited {elapsed:?}");
         drop(pool);
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn scratch(busy_timeout_ms: u32) -> (std::path::PathBuf, crate::config::DatabaseUrl, super::DbPool) {
+        let dir = std::env::temp_dir().join(format!("cosell-writer-{}", uuid::Uuid::now_v7().simple()));
+        let url = crate::config::DatabaseUrl::Sqlite(dir.join("db.sqlite"));
+        let pool = super::connect(&url, 2, busy_timeout_ms).unwrap();
+        (dir, url, pool)
+    }
+
+    /// Inserts a row with a short write; the thread it ran on.
+    async fn insert(pool: &super::DbPool) -> std::thread::ThreadId {
+        use diesel::connection::SimpleConnection;
+        super::write(pool, |conn| {
+            conn.batch_execute("CREATE TABLE IF NOT EXISTS t (x BLOB); INSERT INTO t VALUES (zeroblob(8192))")?;
+            Ok(std::thread::current().id())
+        })
+        .await
+        .unwrap()
+    }
+
+    /// A short SQLite write runs on the async worker itself, except the first after a
+    /// checkpoint that copied the whole log, which starts the log over and syncs its header: that
+    /// one goes to the blocking pool (and starts the log over), the next is back on the worker.
+    #[actix_web::test]
+    async fn short_writes_run_on_the_worker_except_the_one_that_starts_the_log_over() {
+        let (dir, url, pool) = scratch(1_000);
+        let worker = std::thread::current().id();
+        for _ in 0..5 {
+            assert_eq!(insert(&pool).await, worker, "a write left the worker");
+        }
+        let wal = pool.wal.unwrap();
+        let grown = wal.frames();
+        assert!(grown > 5, "the log holds {grown} pages");
+        let checkpointer = super::Checkpointer::start(&url, 1_000).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while wal.quick_write() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no checkpoint copied the whole log"
+            );
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        drop(checkpointer);
+        assert_ne!(
+            insert(&pool).await,
+            worker,
+            "the write that starts the log over ran on the worker"
+        );
+        assert!(
+            wal.frames() < grown,
+            "the log did not start over: {} pages",
+            wal.frames()
+        );
+        assert_eq!(insert(&pool).await, worker, "the write after it stayed off the worker");
+        drop(pool);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// While another process holds the write lock, a short write gives up on the worker at
+    /// once and waits on the blocking pool (up to the busy timeout), where it commits once the
+    /// lock is free.
+    #[actix_web::test]
+    async fn a_short_write_meeting_another_process_lock_waits_off_the_worker() {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        let (dir, url, pool) = scratch(5_000);
+        let worker = std::thread::current().id();
+        assert_eq!(insert(&pool).await, worker);
+        let crate::config::DatabaseUrl::Sqlite(path) = &url else {
+            unreachable!()
+        };
+        let mut other = diesel::sqlite::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        other.batch_execute("BEGIN IMMEDIATE").unwrap();
+        let holder = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            other.batch_execute("COMMIT").unwrap();
+        });
+        let started = std::time::Instant::now();
+        // The worker stays free meanwhile: this timer fires while the write waits.
+        let ticked = async {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+            started.elapsed()
+        };
+        let (ran_on, ticked) = futures_util::future::join(insert(&pool), ticked).await;
+        assert_ne!(ran_on, worker, "the write waited on the worker");
+        assert!(
+            started.elapsed() >= std::time::Duration::from_millis(250),
+            "it did not wait for the lock"
+        );
+        assert!(
+            ticked < std::time::Duration::from_millis(250),
+            "the worker was blocked for {ticked:?}"
+        );
+        holder.join().unwrap();
+        drop(pool);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Writes leave the worker when the log is near the size at which a writer checkpoints by
+    /// itself, or when the log is due to start over.
+    #[test]
+    fn the_log_decides_where_a_write_may_run() {
+        let wal = super::sqlite::Wal::of(&format!("/nonexistent/{}", uuid::Uuid::now_v7()));
+        assert!(wal.quick_write());
+        wal.committed(super::sqlite::QUICK_WRITE_MAX_PAGES, true);
+        assert!(!wal.quick_write(), "a log near the checkpointing size");
+        wal.committed(10, false);
+        assert!(wal.quick_write());
+        assert!(wal.checkpointed(10, 10), "a checkpoint of the whole log needs no other");
+        assert!(!wal.quick_write(), "a log due to start over");
+        wal.committed(20, true);
+        assert!(!wal.quick_write(), "a write on the worker does not start the log over");
+        wal.committed(5, false);
+        assert!(wal.quick_write());
     }
 }

@@ -56,7 +56,7 @@ pub async fn import_solutions(
     let entries = body.into_inner().solutions;
     import::check_count(&entries)?;
     let actor = caller.actor();
-    let report = db::write(&state.pool, move |conn| import::import(conn, &entries, Some(&actor))).await?;
+    let report = db::write_long(&state.pool, move |conn| import::import(conn, &entries, Some(&actor))).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
