@@ -59,6 +59,34 @@ impl TryFrom<Event> for EventView {
     }
 }
 
+/// An event serialised as [`EventView`] serialises it, member for member in the same order, but
+/// with its `data` written out as stored (it was stored by serialising an [`EventData`]): the
+/// body of a webhook delivery, made without parsing the object and writing it again.
+#[derive(Serialize)]
+struct StoredEvent<'a> {
+    id: &'a EventId,
+    sequence: i64,
+    #[serde(rename = "type")]
+    event_type: AuditAction,
+    occurred_at: Timestamp,
+    organization_id: &'a OrganizationId,
+    request_id: &'a str,
+    data: &'a serde_json::value::RawValue,
+}
+
+/// The JSON of `event` as [`EventView`] shows it.
+pub fn event_json(event: &Event) -> Result<Vec<u8>, ApiError> {
+    Ok(serde_json::to_vec(&StoredEvent {
+        id: &event.id,
+        sequence: event.sequence,
+        event_type: event.event_type,
+        occurred_at: event.occurred_at.into(),
+        organization_id: &event.organization_id,
+        request_id: &event.request_id,
+        data: serde_json::from_str(&event.data)?,
+    })?)
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -76,4 +104,38 @@ pub struct ListEventsQuery {
     pub limit: Option<i64>,
     /// Staff: the organization whose events to read (required for staff).
     pub organization_id: Option<OrganizationId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A delivery's body is the event exactly as the feed serialises it, byte for byte.
+    #[test]
+    fn the_stored_json_of_an_event_is_what_its_view_serialises() {
+        let data = EventData {
+            object: serde_json::json!({
+                "id": "o1", "name": "Ünïcode \"quoted\" \\ \u{1F600} \n", "nested": {"b": [1, 2.5, null, true], "a": {}},
+                "zeta": -0.0, "alpha": 12345678901234567890u64,
+            }),
+            changes: Some(vec![
+                serde_json::from_value(serde_json::json!({"op": "replace", "path": "/name", "value": null})).unwrap(),
+                serde_json::from_value(serde_json::json!({"op": "remove", "path": "/x~1y"})).unwrap(),
+            ]),
+        };
+        let event = Event {
+            id: EventId::generate(),
+            organization_id: OrganizationId::generate(),
+            sequence: 7,
+            event_type: AuditAction::OfferUpdated,
+            occurred_at: chrono::DateTime::from_timestamp_millis(1_764_000_000_123)
+                .unwrap()
+                .naive_utc(),
+            request_id: "req-1".into(),
+            data: serde_json::to_string(&data).unwrap(),
+        };
+        let written = event_json(&event).unwrap();
+        let viewed = serde_json::to_vec(&EventView::try_from(event).unwrap()).unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), String::from_utf8(viewed).unwrap());
+    }
 }

@@ -25,7 +25,6 @@ use super::url::{UrlPolicy, is_public};
 use crate::config::WebhookSettings;
 use crate::db::DbPool;
 use crate::error::ApiError;
-use crate::events::dto::EventView;
 use crate::events::model::Event;
 use crate::ids::{EventId, WebhookEndpointId};
 use crate::time::{self, Timestamp};
@@ -357,7 +356,7 @@ async fn attempt(
     event: &Event,
 ) -> Result<Attempt, ApiError> {
     let request_id = event.request_id.clone();
-    let body = serde_json::to_vec(&EventView::try_from(event.clone())?)?;
+    let body = crate::events::dto::event_json(event)?;
     let started_at = time::now();
     let started = Instant::now();
     let answer = post(shared, endpoint, delivery, body).await;
