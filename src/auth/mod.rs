@@ -48,10 +48,17 @@ pub fn identify_with<T>(
     claimed: &Claimed,
     read: impl FnOnce(&mut DbConn, &UserId) -> Result<Option<(users::Identity, T)>, ApiError>,
 ) -> Result<(Caller, T), ApiError> {
-    let claims = &claimed.0;
-    let id = claims.sub.parse::<UserId>().map_err(|_| invalid_token())?;
-    let (identity, found) = read(conn, &id)?.ok_or_else(invalid_token)?;
-    Ok((honoured(claims, id, identity).ok_or_else(invalid_token)?, found))
+    let id = claimed.user()?;
+    let found = read(conn, &id)?;
+    honour(claimed, id, found)
+}
+
+/// The caller of `claimed`, from what a read of the active user `id` (and beside it, in the
+/// same statement, whatever the handler serves) found: [`identify_with`] for a read made
+/// elsewhere. 401 when the token's user is not honoured.
+pub fn honour<T>(claimed: &Claimed, id: UserId, found: Option<(users::Identity, T)>) -> Result<(Caller, T), ApiError> {
+    let (identity, found) = found.ok_or_else(invalid_token)?;
+    Ok((honoured(&claimed.0, id, identity).ok_or_else(invalid_token)?, found))
 }
 
 /// The caller, if the active user `id` with `identity` honours the token's `claims`.
@@ -75,6 +82,13 @@ fn honoured(claims: &tokens::Claims, id: UserId, identity: users::Identity) -> O
 /// A bearer token verified, its user not read yet: for a handler that reads the caller in the
 /// same statement as what it serves ([`identify_with`]), which it must do before anything else.
 pub struct Claimed(std::sync::Arc<tokens::Claims>);
+
+impl Claimed {
+    /// The user the token names (401 for a subject that names none).
+    pub fn user(&self) -> Result<UserId, ApiError> {
+        self.0.sub.parse::<UserId>().map_err(|_| invalid_token())
+    }
+}
 
 /// The verified claims of the request's one bearer token.
 fn verified_claims(req: &HttpRequest) -> Result<(web::Data<AppState>, std::sync::Arc<tokens::Claims>), ApiError> {

@@ -1,6 +1,7 @@
 //! Database access: one connection type over SQLite and PostgreSQL, the pool, migrations, and
 //! the helpers that run diesel off the async workers inside the right kind of transaction.
 
+pub mod pg_async;
 pub mod schema;
 mod sqlite;
 mod text;
@@ -47,6 +48,7 @@ pub struct DbPool {
     shared: Pool<ConnectionManager<DbConn>>,
     writer: Option<Pool<ConnectionManager<DbConn>>>,
     wal: Option<&'static sqlite::Wal>,
+    postgres_url: Option<String>,
 }
 
 impl std::ops::Deref for DbPool {
@@ -114,7 +116,16 @@ pub fn connect(url: &DatabaseUrl, max_size: u32, busy_timeout_ms: u32) -> Result
         },
         None => None,
     };
-    Ok(DbPool { shared, writer, wal })
+    let postgres_url = match url {
+        DatabaseUrl::Postgres(url) => Some(url.clone()),
+        DatabaseUrl::Sqlite(_) => None,
+    };
+    Ok(DbPool {
+        shared,
+        writer,
+        wal,
+        postgres_url,
+    })
 }
 
 /// Applies every pending migration. On PostgreSQL an advisory lock makes concurrent starts of
@@ -295,6 +306,12 @@ fn attempts<T>(conn: &mut DbConn, mut f: impl FnMut(&mut DbConn) -> Result<T, Ap
 }
 
 impl DbPool {
+    /// The PostgreSQL database's URL, for reads on the async worker ([`pg_async`]); `None` on
+    /// SQLite.
+    pub fn postgres_url(&self) -> Option<&str> {
+        self.postgres_url.as_deref()
+    }
+
     /// [`attempts`] on the async worker, if SQLite's write connection is idle and the log lets
     /// a write go without waiting; `None` when it must go to the blocking pool.
     fn write_here<T>(&self, f: impl FnMut(&mut DbConn) -> Result<T, ApiError>) -> Option<Result<T, ApiError>> {

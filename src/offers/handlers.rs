@@ -104,7 +104,14 @@ pub async fn get_offer(
     state: web::Data<AppState>,
     id: web::Path<OfferId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, cache) = (id.into_inner(), state.clone());
+    let id = id.into_inner();
+    // PostgreSQL: the caller and the offer's version on the worker's own connection.
+    if let Some(url) = state.pool.postgres_url()
+        && let Some((body, version)) = service::rendered_kept(url, &claimed, &id, &state.offer_views).await?
+    {
+        return Ok(rendered_entity(StatusCode::OK, body, version));
+    }
+    let cache = state.clone();
     let (body, version) = db::read(&state.pool, move |conn| {
         service::rendered(conn, &claimed, &id, &cache.offer_views)
     })

@@ -32,6 +32,21 @@ pub fn find_stamp(conn: &mut DbConn, id: &OfferId) -> Result<Option<(Organizatio
 /// An offer's organization and version.
 pub type Stamp = (OrganizationId, i64);
 
+/// The statement of [`identity_and_stamp`], for each kind of connection.
+macro_rules! identity_and_stamp_query {
+    ($user:expr, $id:expr) => {{
+        use crate::db::schema::users;
+        users::table
+            .left_join(offers::table.on(offers::id.eq($id)))
+            .filter(users::id.eq($user))
+            .filter(users::status.eq(UserStatus::Active))
+            .select((
+                (users::organization_id, users::role, users::tokens_valid_after),
+                (offers::organization_id, offers::version).nullable(),
+            ))
+    }};
+}
+
 /// The active user `user`'s identity and, in the same statement, the offer's organization and
 /// version (`None` beside it: no such offer); `None`: no such active user.
 pub fn identity_and_stamp(
@@ -39,16 +54,19 @@ pub fn identity_and_stamp(
     user: &UserId,
     id: &OfferId,
 ) -> Result<Option<(Identity, Option<Stamp>)>, ApiError> {
-    use crate::db::schema::users;
-    let query = users::table
-        .left_join(offers::table.on(offers::id.eq(*id)))
-        .filter(users::id.eq(*user))
-        .filter(users::status.eq(UserStatus::Active))
-        .select((
-            (users::organization_id, users::role, users::tokens_valid_after),
-            (offers::organization_id, offers::version).nullable(),
-        ));
+    let query = identity_and_stamp_query!(*user, *id);
     Ok(native!(conn, |c| query.first(c).optional())?)
+}
+
+/// [`identity_and_stamp`] on a worker's own PostgreSQL connection ([`db::pg_async`]).
+pub async fn identity_and_stamp_async(
+    conn: &diesel_async::AsyncPgConnection,
+    user: &UserId,
+    id: &OfferId,
+) -> QueryResult<Option<(Identity, Option<Stamp>)>> {
+    diesel_async::RunQueryDsl::first(identity_and_stamp_query!(*user, *id), &mut &*conn)
+        .await
+        .optional()
 }
 
 pub fn insert(conn: &mut DbConn, offer: &Offer) -> Result<(), ApiError> {

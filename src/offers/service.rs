@@ -55,6 +55,31 @@ pub fn rendered(
     Ok((body, version))
 }
 
+/// [`rendered`] on PostgreSQL when a rendering is kept for the offer's version: the caller's
+/// row and the offer's stamp are read in the same one statement, on the worker's own connection
+/// ([`db::pg_async`]) instead of through the blocking pool. `None` when the rendering must be
+/// made (or the worker's connection failed): then [`rendered`].
+pub async fn rendered_kept(
+    url: &str,
+    claimed: &crate::auth::Claimed,
+    id: &OfferId,
+    views: &RenderCache<(OfferId, Role)>,
+) -> Result<Option<(Bytes, i64)>, ApiError> {
+    let user = claimed.user()?;
+    let conn = crate::db::pg_async::connection(url).await?;
+    let found = match repo::identity_and_stamp_async(&conn, &user, id).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(error = %e, "the worker's database connection failed; reading through the pool");
+            crate::db::pg_async::forget(url);
+            return Ok(None);
+        }
+    };
+    let (caller, stamp) = crate::auth::honour(claimed, user, found)?;
+    let (_, version) = caller.visible(stamp, |(organization, _)| organization)?;
+    Ok(views.get((*id, caller.role), version).map(|body| (body, version)))
+}
+
 /// One page of offer summaries, rendered, and the next page's cursor. Ids and versions are
 /// read first; only the rows whose rendering is not kept are read whole.
 pub fn list_rendered(

@@ -11,6 +11,7 @@ on_both!(
     a_removed_or_disabled_user_loses_access_at_once,
     a_demoted_user_loses_the_rights_at_once,
     a_token_in_the_query_string_is_ignored,
+    a_kept_rendering_is_served_only_to_the_caller_read_again,
 );
 
 fn sign(claims: &Value, alg: Algorithm, secret: &[u8]) -> String {
@@ -196,4 +197,43 @@ async fn a_token_in_the_query_string_is_ignored(app: TestApp) {
         .send()
         .await;
     res.problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+/// `GET /v1/offers/{id}` answers from a rendering kept for the offer's version and the caller's
+/// role, but reads the caller again on every request: once the rendering is kept, a user of
+/// another organization still gets 404, and a user disabled since 401.
+async fn a_kept_rendering_is_served_only_to_the_caller_read_again(app: TestApp) {
+    let org = app.enrol().await;
+    let manager = app.member(&org, "manager").await;
+    let offer = format!("/v1/offers/{}", crate::offers::draft(&app, &org, "saas").await);
+    let first = app.get(&offer).bearer(&manager.token).send().await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let kept = app.get(&offer).bearer(&manager.token).send().await;
+    assert_eq!(kept.status, StatusCode::OK);
+    assert_eq!(kept.body, first.body, "the kept rendering differs from the first");
+    assert_eq!(kept.header("etag"), first.header("etag"));
+
+    let other = app.enrol().await;
+    for _ in 0..2 {
+        app.get(&offer)
+            .bearer(&other.owner.token)
+            .send()
+            .await
+            .problem(StatusCode::NOT_FOUND, "not_found");
+    }
+
+    let disabled = app
+        .patch(&format!("/v1/users/{}", manager.id))
+        .bearer(&org.owner.token)
+        .json(&json!({"status": "disabled"}))
+        .send()
+        .await;
+    assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.body);
+    app.get(&offer)
+        .bearer(&manager.token)
+        .send()
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let owner = app.get(&offer).bearer(&org.owner.token).send().await;
+    assert_eq!(owner.status, StatusCode::OK, "{}", owner.body);
 }
