@@ -32,7 +32,7 @@ pub fn render(
 }
 
 /// `view` as JSON, without what only its caller may do.
-fn without_actions(view: &impl Serialize) -> Result<Value, ApiError> {
+pub(crate) fn without_actions(view: &impl Serialize) -> Result<Value, ApiError> {
     let mut value = serde_json::to_value(view)?;
     if let Some(object) = value.as_object_mut() {
         object.remove("allowed_actions");

@@ -106,7 +106,8 @@ impl LoadedOffer {
         }
     }
 
-    /// The offer as `role` sees it, with what `role` may do now.
+    /// The offer as `role` sees it, with what `role` may do now: the role decides
+    /// `allowed_actions` and nothing else.
     pub fn view(self, role: Role) -> Result<OfferView, ApiError> {
         let (co_sell_status, co_sell_status_inherited) = self.co_sell_status();
         let allowed_actions = OfferLifecycle::allowed(self.facts(OfferStatus::Draft), role);
@@ -142,6 +143,14 @@ impl LoadedOffer {
             updated_at: row.updated_at.into(),
             version: row.version,
         })
+    }
+
+    /// The offer as `role` sees it, and the object its events carry (the owner's view without
+    /// `allowed_actions`): one rendering for both, as they differ only by what the caller may do.
+    pub fn view_and_object(self, role: Role) -> Result<(OfferView, Value), ApiError> {
+        let view = self.view(role)?;
+        let object = crate::events::object::without_actions(&view)?;
+        Ok((view, object))
     }
 
     /// The content a submission freezes.

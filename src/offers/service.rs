@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::compare::{self, Against, ComparedSubmission, Comparison};
 use super::content;
-use super::dto::{CreateOffer, OfferSummaryView};
+use super::dto::{CreateOffer, OfferSummaryView, OfferView};
 use super::lifecycle::{OfferAction, OfferLifecycle};
 use super::loaded::LoadedOffer;
 use super::model::{Offer, OfferStateChanges, OfferStatus, Origin};
@@ -184,7 +184,7 @@ pub fn edit(
     id: &OfferId,
     expected: &Precondition,
     patch: &Map<String, Value>,
-) -> Result<LoadedOffer, ApiError> {
+) -> Result<OfferView, ApiError> {
     let offer = visible(conn, caller, id)?;
     decide(&offer, OfferAction::Edit, caller, expected, OfferStatus::Draft)?;
     let (changes, merged) = content::merge(&offer, patch)?;
@@ -197,10 +197,12 @@ pub fn edit(
     if live_again {
         edited.row.live_content_revision = Some(edited.row.content_revision);
     }
-    // The offer as written is in hand: the event carries it without reading it back.
+    // The offer as written is in hand: the event carries it without reading it back, and one
+    // rendering serves the event and the answer.
+    let (view, object) = edited.view_and_object(caller.role)?;
     let change = Change::new(AuditAction::OfferUpdated, id.as_str(), Some(&organization_id))
         .changes(crate::changes::diff(&before, &after))
-        .object(crate::events::object::offer_object(edited.clone())?);
+        .object(object);
     workflow::commit(conn, Some(&caller.actor()), change, |conn| {
         let written = repo::update_content(conn, id, version, &changes, at)?;
         if written == 1 && live_again {
@@ -208,7 +210,7 @@ pub fn edit(
         }
         Ok(written)
     })?;
-    Ok(edited)
+    Ok(view)
 }
 
 /// The content of the submission that went live last.
