@@ -586,7 +586,7 @@ Targets (one server core; SQLite unless named):
 Baselines: *bare actix* is `bench/baseline`, an actix-web server with one worker that checks the
 same HS256 token and answers a static body of the size of a `get_offer` answer (the framework's
 limit here). *Edit transaction* is `cosell-storage-limit edit`: committed transactions per second
-of exactly what a `PATCH /v1/offers/{id}` commits (the offer read, the version-guarded update, the
+of exactly what a `PATCH /v1/offers/{{id}}` commits (the offer read, the version-guarded update, the
 audit event, the feed's counter and event, the deliveries), through the service's own connection
 settings and statements, without HTTP, parsing, merging, validating or rendering. The single-row
 update (`cosell-storage-limit row`) is the bare commit rate. *mixed* is 80 % `get_offer`, 15 % `patch_offer`,
