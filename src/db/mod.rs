@@ -328,6 +328,40 @@ impl DbPool {
     }
 }
 
+/// [`write_tx`] on SQLite's write connection right here, when [`write`] would run on the async
+/// worker (the connection idle, nothing that would make the write wait): for background work
+/// on a thread of its own that also must not stall (the webhook dispatcher's). `Err(f)` gives
+/// `f` back, not run, when it must go where it may wait ([`write_blocking`]).
+pub fn write_if_quick<T, F>(pool: &DbPool, f: F) -> Result<Result<T, ApiError>, F>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError>,
+{
+    let mut slot = Some(f);
+    let Some(mut conn) = pool
+        .wal
+        .filter(|wal| wal.quick_write())
+        .and(pool.writer.as_ref())
+        .and_then(|writer| writer.try_get())
+    else {
+        return Err(slot.take().expect("not taken yet"));
+    };
+    let done = sqlite::on_worker(|| {
+        write_tx(&mut conn, |conn| match slot.take() {
+            Some(f) => f(conn),
+            None => Err(ApiError::internal("a write ran twice")),
+        })
+    });
+    match (done, slot) {
+        (Some(done), _) => Ok(done),
+        // Another process held the lock before `f` ran: `f` goes where it may wait.
+        (None, Some(f)) => Err(f),
+        // It met the lock after `f` ran, and the transaction was rolled back.
+        (None, None) => Ok(Err(
+            ApiError::unavailable().with_cause("another process holds the database's lock")
+        )),
+    }
+}
+
 /// [`write_tx`] on the write connection, from a thread that may block (background work).
 pub fn write_blocking<T>(pool: &DbPool, f: impl FnOnce(&mut DbConn) -> Result<T, ApiError>) -> Result<T, ApiError> {
     let mut conn = pool.writer.as_ref().unwrap_or(&pool.shared).get()?;
@@ -558,5 +592,41 @@ mod tests {
         assert!(!wal.quick_write(), "a write on the worker does not start the log over");
         wal.committed(5, false);
         assert!(wal.quick_write());
+    }
+
+    /// A background write runs right here when nothing would make it wait; while another
+    /// process holds the lock it is given back, not run, for a thread that may wait.
+    #[actix_web::test]
+    async fn a_quick_background_write_runs_here_or_is_given_back_unrun() {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        let (dir, url, pool) = scratch(5_000);
+        insert(&pool).await;
+        let ran = std::cell::Cell::new(0);
+        let write = |conn: &mut super::DbConn| {
+            ran.set(ran.get() + 1);
+            Ok(conn.batch_execute("INSERT INTO t VALUES (x'00')")?)
+        };
+        assert!(matches!(super::write_if_quick(&pool, write), Ok(Ok(()))));
+        assert_eq!(ran.get(), 1);
+        let crate::config::DatabaseUrl::Sqlite(path) = &url else {
+            unreachable!()
+        };
+        let mut other = diesel::sqlite::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        other.batch_execute("BEGIN IMMEDIATE").unwrap();
+        let started = std::time::Instant::now();
+        let given_back = super::write_if_quick(&pool, write);
+        assert!(given_back.is_err(), "it ran while another process held the lock");
+        assert_eq!(ran.get(), 1, "the write given back had run");
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(100),
+            "it waited for the lock"
+        );
+        other.batch_execute("ROLLBACK").unwrap();
+        let Err(f) = given_back else { unreachable!() };
+        super::write_blocking(&pool, f).unwrap();
+        assert_eq!(ran.get(), 2);
+        drop(pool);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
