@@ -125,6 +125,17 @@ impl FromRequest for Caller {
         let verified = verified_claims(req);
         Box::pin(async move {
             let (state, claims) = verified?;
+            // PostgreSQL: the caller's row on the worker's own connection.
+            if let Some(url) = state.pool.postgres_url()
+                && let Ok(id) = claims.sub.parse::<UserId>()
+                && let Some(identity) =
+                    crate::db::pg_async::read(url, async |conn| users::find_active_identity_async(conn, &id).await)
+                        .await
+            {
+                return identity
+                    .and_then(|identity| honoured(&claims, id, identity))
+                    .ok_or_else(invalid_token);
+            }
             let caller = crate::db::read(&state.pool, move |conn| identify(conn, &claims)).await?;
             caller.ok_or_else(invalid_token)
         })

@@ -1,4 +1,5 @@
-//! PostgreSQL reads on the async worker, for the statement every `GET /v1/offers/{id}` makes.
+//! PostgreSQL reads on the async worker, for the statements (nearly) every request makes: the
+//! caller's row, and with it, for `GET /v1/offers/{id}`, the offer's version.
 //!
 //! A read through the shared pool is handed to the blocking pool and back (two thread switches
 //! and wakeups, more than the rest of a cached read costs) and holds a blocking thread for its
@@ -18,8 +19,23 @@ thread_local! {
     static CONNECTIONS: RefCell<Vec<(String, Rc<AsyncPgConnection>)>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Runs the read `f` on this worker's connection to `url`. `None` when the connection could not
+/// be opened or failed (then it is forgotten, and the next read opens another): the caller
+/// reads through the pool instead, which answers 503 if the database is really unreachable.
+pub async fn read<T>(url: &str, f: impl AsyncFnOnce(&AsyncPgConnection) -> diesel::QueryResult<T>) -> Option<T> {
+    let conn = connection(url).await.ok()?;
+    match f(&conn).await {
+        Ok(found) => Some(found),
+        Err(e) => {
+            tracing::warn!(error = %e, "the worker's database connection failed; reading through the pool");
+            forget(url);
+            None
+        }
+    }
+}
+
 /// This worker's connection to `url`, opened on first use.
-pub async fn connection(url: &str) -> Result<Rc<AsyncPgConnection>, ApiError> {
+async fn connection(url: &str) -> Result<Rc<AsyncPgConnection>, ApiError> {
     let kept = CONNECTIONS.with(|all| {
         all.borrow()
             .iter()
@@ -37,8 +53,7 @@ pub async fn connection(url: &str) -> Result<Rc<AsyncPgConnection>, ApiError> {
     Ok(conn)
 }
 
-/// Forgets this worker's connection to `url` after an error that may have broken it: the next
-/// read opens another.
-pub fn forget(url: &str) {
+/// Forgets this worker's connection to `url` after an error that may have broken it.
+fn forget(url: &str) {
     CONNECTIONS.with(|all| all.borrow_mut().retain(|(kept, _)| kept != url));
 }

@@ -66,14 +66,9 @@ pub async fn rendered_kept(
     views: &RenderCache<(OfferId, Role)>,
 ) -> Result<Option<(Bytes, i64)>, ApiError> {
     let user = claimed.user()?;
-    let conn = crate::db::pg_async::connection(url).await?;
-    let found = match repo::identity_and_stamp_async(&conn, &user, id).await {
-        Ok(found) => found,
-        Err(e) => {
-            tracing::warn!(error = %e, "the worker's database connection failed; reading through the pool");
-            crate::db::pg_async::forget(url);
-            return Ok(None);
-        }
+    let read = async |conn: &_| repo::identity_and_stamp_async(conn, &user, id).await;
+    let Some(found) = crate::db::pg_async::read(url, read).await else {
+        return Ok(None);
     };
     let (caller, stamp) = crate::auth::honour(claimed, user, found)?;
     let (_, version) = caller.visible(stamp, |(organization, _)| organization)?;

@@ -28,12 +28,29 @@ pub fn find_active(conn: &mut DbConn, id: &UserId) -> Result<Option<User>, ApiEr
 /// are void.
 pub type Identity = (Option<OrganizationId>, Role, Option<i64>);
 
+/// The statement of [`find_active_identity`], for each kind of connection.
+macro_rules! active_identity_query {
+    ($id:expr) => {
+        users::table
+            .find($id)
+            .filter(users::status.eq(UserStatus::Active))
+            .select((users::organization_id, users::role, users::tokens_valid_after))
+    };
+}
+
 pub fn find_active_identity(conn: &mut DbConn, id: &UserId) -> Result<Option<Identity>, ApiError> {
-    let query = users::table
-        .find(*id)
-        .filter(users::status.eq(UserStatus::Active))
-        .select((users::organization_id, users::role, users::tokens_valid_after));
+    let query = active_identity_query!(*id);
     Ok(crate::native!(conn, |c| query.first(c).optional())?)
+}
+
+/// [`find_active_identity`] on a worker's own PostgreSQL connection ([`crate::db::pg_async`]).
+pub async fn find_active_identity_async(
+    conn: &diesel_async::AsyncPgConnection,
+    id: &UserId,
+) -> QueryResult<Option<Identity>> {
+    diesel_async::RunQueryDsl::first(active_identity_query!(*id), &mut &*conn)
+        .await
+        .optional()
 }
 
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Option<User>, ApiError> {
