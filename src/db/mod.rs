@@ -629,4 +629,41 @@ mod tests {
         drop(pool);
         let _ = std::fs::remove_dir_all(dir);
     }
+
+    /// While a reader holds back a large log, the checkpointer does not run again at once after
+    /// each checkpoint that copies nothing more: it waits for its turn.
+    #[actix_web::test]
+    async fn a_checkpointer_held_back_by_a_reader_waits_for_its_turn() {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        let (dir, url, pool) = scratch(1_000);
+        insert(&pool).await;
+        let crate::config::DatabaseUrl::Sqlite(path) = &url else {
+            unreachable!()
+        };
+        let mut reader = diesel::sqlite::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        reader.batch_execute("BEGIN; SELECT count(*) FROM t;").unwrap();
+        // About 5,000 pages of log that the reader's snapshot keeps from being copied.
+        super::write(&pool, |conn| {
+            Ok(conn.batch_execute("INSERT INTO t VALUES (zeroblob(20000000))")?)
+        })
+        .await
+        .unwrap();
+        let wal = pool.wal.unwrap();
+        assert!(
+            wal.frames() >= super::sqlite::CHECKPOINT_SOON_PAGES,
+            "{} pages",
+            wal.frames()
+        );
+        let before = wal.checkpoints();
+        let checkpointer = super::Checkpointer::start(&url, 1_000).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(350));
+        drop(checkpointer);
+        let ran = wal.checkpoints() - before;
+        // One every interval (100 ms), and one more right after the first: about five.
+        assert!((1..=8).contains(&ran), "{ran} checkpoints in 350 ms");
+        reader.batch_execute("COMMIT").unwrap();
+        drop(pool);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

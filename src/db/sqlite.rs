@@ -122,7 +122,7 @@ const WAL_AUTOCHECKPOINT_PAGES: u32 = 20_000;
 pub(super) const QUICK_WRITE_MAX_PAGES: u32 = 18_000;
 
 /// Past this size of the log the background checkpointer runs at once, not at its next turn.
-const CHECKPOINT_SOON_PAGES: u32 = 4_000;
+pub(super) const CHECKPOINT_SOON_PAGES: u32 = 4_000;
 
 /// The busy timeout of a connection no pool set up (SQLite's default is none at all).
 const DEFAULT_BUSY_TIMEOUT_MS: u32 = 5_000;
@@ -161,13 +161,18 @@ impl Checkpointer {
                     #[diesel(sql_type = diesel::sql_types::Integer)]
                     checkpointed: i32,
                 }
-                let mut again = false;
+                // Another checkpoint follows at once only while each copies more than the last:
+                // one that a reader holds back waits for its turn.
+                let (mut again, mut copied) = (false, 0);
                 while flag.load(Ordering::Relaxed) {
                     if !again {
                         wal.wait_for_growth(CHECKPOINT_INTERVAL);
                     }
                     match diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result::<Checkpointed>(&mut conn) {
-                        Ok(done) => again = !wal.checkpointed(done.log, done.checkpointed),
+                        Ok(done) => {
+                            again = !wal.checkpointed(done.log, done.checkpointed) && done.checkpointed > copied;
+                            copied = done.checkpointed;
+                        }
                         Err(e) => {
                             again = false;
                             tracing::warn!(error = %e, "background checkpoint failed");
@@ -210,6 +215,9 @@ pub(super) struct Wal {
     busy_timeout_ms: AtomicU32,
     /// Rung when the log passes [`CHECKPOINT_SOON_PAGES`]: the checkpointer runs at once.
     soon: (Mutex<bool>, Condvar),
+    /// Checkpoints seen, for tests.
+    #[cfg(test)]
+    checkpoints: std::sync::atomic::AtomicU64,
 }
 
 thread_local! {
@@ -233,6 +241,8 @@ impl Wal {
             restart_due: AtomicBool::new(false),
             busy_timeout_ms: AtomicU32::new(DEFAULT_BUSY_TIMEOUT_MS),
             soon: (Mutex::new(false), Condvar::new()),
+            #[cfg(test)]
+            checkpoints: std::sync::atomic::AtomicU64::new(0),
         }));
         all.push((file.to_owned(), wal));
         wal
@@ -273,6 +283,12 @@ impl Wal {
         self.frames.load(Ordering::Relaxed)
     }
 
+    /// Checkpoints seen so far.
+    #[cfg(test)]
+    pub(super) fn checkpoints(&self) -> u64 {
+        self.checkpoints.load(Ordering::Relaxed)
+    }
+
     /// A commit left `pages` in the log; `on_worker` when it ran on the async worker.
     pub(super) fn committed(&self, pages: u32, on_worker: bool) {
         let before = self.frames.swap(pages, Ordering::Relaxed);
@@ -291,6 +307,8 @@ impl Wal {
     /// when it is worth another at once: it could not copy the whole log, and the log has grown
     /// past [`CHECKPOINT_SOON_PAGES`].
     pub(super) fn checkpointed(&self, log: i32, copied: i32) -> bool {
+        #[cfg(test)]
+        self.checkpoints.fetch_add(1, Ordering::Relaxed);
         if log > 0 && log == copied {
             self.restart_due.store(true, Ordering::Release);
             return true;
