@@ -45,12 +45,33 @@ async fn connection(url: &str) -> Result<Rc<AsyncPgConnection>, ApiError> {
     if let Some(conn) = kept {
         return Ok(conn);
     }
-    let conn = Rc::new(AsyncPgConnection::establish(url).await.map_err(|e| {
+    let conn = Rc::new(AsyncPgConnection::establish(&named(url)).await.map_err(|e| {
         tracing::warn!(error = %e, "cannot open the worker's database connection");
         ApiError::unavailable()
     })?);
     CONNECTIONS.with(|all| all.borrow_mut().push((url.to_owned(), conn.clone())));
     Ok(conn)
+}
+
+/// The name this worker's connection gives PostgreSQL (`application_name`, as
+/// `pg_stat_activity` shows it): `cosell-worker-<n>`, by thread.
+pub fn application_name() -> String {
+    let thread: String = format!("{:?}", std::thread::current().id())
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    format!("cosell-worker-{thread}")
+}
+
+/// `url` with this worker's [`application_name`], in the URL's form or the key-value form.
+fn named(url: &str) -> String {
+    let name = application_name();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}application_name={name}")
+    } else {
+        format!("{url} application_name={name}")
+    }
 }
 
 /// Forgets this worker's connection to `url` after an error that may have broken it.

@@ -252,3 +252,46 @@ async fn concurrent_reads_never_exhaust_the_pool(app: TestApp) {
         );
     }
 }
+
+/// PostgreSQL: when the database drops a worker's own connection, the next request reads through
+/// the pool and answers as usual, and the one after opens a new connection.
+#[actix_web::test]
+async fn a_dropped_worker_connection_is_replaced_without_a_failed_request() {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Session {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let Some(app) = TestApp::start(crate::helpers::Backend::Postgres).await else {
+        return eprintln!("COSELL_TEST_POSTGRES_URL is not set: skipped");
+    };
+    let org = app.enrol().await;
+    let me = || app.get("/v1/users/me").bearer(&org.owner.token).send();
+    assert_eq!(me().await.status, StatusCode::OK);
+    let name = cosell::db::pg_async::application_name();
+    let mut admin = diesel::pg::PgConnection::establish(&crate::helpers::postgres_url().unwrap()).unwrap();
+    let backends = |admin: &mut diesel::pg::PgConnection| {
+        diesel::sql_query("SELECT pid FROM pg_stat_activity WHERE application_name = $1")
+            .bind::<diesel::sql_types::Text, _>(&name)
+            .load::<Session>(admin)
+            .unwrap()
+    };
+    let before = backends(&mut admin);
+    assert_eq!(before.len(), 1, "the worker's connection is not open");
+    diesel::sql_query("SELECT pg_terminate_backend($1)")
+        .bind::<diesel::sql_types::Integer, _>(before[0].pid)
+        .execute(&mut admin)
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !backends(&mut admin).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the backend did not go");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let answered = me().await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+    assert_eq!(me().await.status, StatusCode::OK);
+    let after = backends(&mut admin);
+    assert_eq!(after.len(), 1, "no new worker connection");
+    assert_ne!(after[0].pid, before[0].pid);
+}
