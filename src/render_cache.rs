@@ -104,6 +104,15 @@ impl<K: Hash + Eq> RenderCache<K> {
 }
 
 impl<K: Hash + Eq + Copy> RenderCache<K> {
+    /// The keys of `stamps` (key and version of each object) with no body kept for that version.
+    pub fn missing(&self, stamps: &[(K, i64)]) -> Vec<K> {
+        stamps
+            .iter()
+            .filter(|(key, version)| self.get(*key, *version).is_none())
+            .map(|(key, _)| *key)
+            .collect()
+    }
+
     /// The bodies of `stamps` (key and version of each object, in order): those kept for that
     /// version as they are, the others from `render_missing`, which gets their keys and returns
     /// the key, version and body of each it still finds; those are kept. An object
@@ -165,6 +174,28 @@ mod tests {
         cache.put((id, Role::Owner), 4, Bytes::from_static(b"v4"));
         assert_eq!(cache.get((id, Role::Owner), 3), None);
         assert_eq!(cache.get((id, Role::Owner), 4).as_deref(), Some(&b"v4"[..]));
+    }
+
+    /// What is missing is what `bodies` would ask for: the keys with nothing kept for the
+    /// version asked, in order.
+    #[test]
+    fn the_missing_keys_are_those_not_kept_for_their_version() {
+        let cache = RenderCache::new(1 << 20);
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        cache.put(a, 1, body(3));
+        cache.put(b, 1, body(3));
+        let stamps = [(a, 1), (b, 2), (c, 1)];
+        assert_eq!(cache.missing(&stamps), vec![b, c]);
+        let mut asked = Vec::new();
+        let bodies = cache
+            .bodies(&stamps, |keys| {
+                asked = keys.to_vec();
+                Ok::<_, ()>(vec![(b, 2, body(4)), (c, 1, body(5))])
+            })
+            .unwrap();
+        assert_eq!(asked, vec![b, c]);
+        assert_eq!(bodies.iter().map(Bytes::len).collect::<Vec<_>>(), vec![3, 4, 5]);
+        assert!(cache.missing(&stamps).is_empty());
     }
 
     #[test]

@@ -78,6 +78,13 @@ pub async fn list_offers(
     if filter.name_contains.as_ref().is_some_and(|q| q.chars().count() > 200) {
         return Err(ApiError::invalid_parameter("`q` must be at most 200 characters."));
     }
+    // PostgreSQL: the page's reads on the worker's own connection.
+    if let Some(url) = state.pool.postgres_url()
+        && let Some((items, next_cursor)) =
+            service::list_rendered_kept(url, &caller, &filter, &page, &state.offer_summaries).await?
+    {
+        return Ok(respond_rendered(&items, next_cursor.as_deref(), &req));
+    }
     let cache = state.clone();
     let searching = filter.name_contains.is_some();
     let (items, next_cursor) = db::read_or_scan(&state.pool, searching, move |conn| {

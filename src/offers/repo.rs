@@ -140,17 +140,10 @@ pub struct Filter {
     pub name_contains: Option<String>,
 }
 
-/// The ids and versions of one page of offers, newest first (`page.fetch()` rows). Narrow on
-/// purpose: the list answer is assembled from renderings kept per version, and only the rows
-/// whose rendering is not kept are read whole ([`summaries`]).
-pub fn list_stamps(
-    conn: &mut DbConn,
-    organization_scope: Option<&OrganizationId>,
-    filter: &Filter,
-    page: &PageRequest,
-) -> Result<Vec<(OfferId, i64)>, ApiError> {
-    // Built in each arm: a boxed query is typed by its backend.
-    let rows = native!(conn, |c| {
+/// The statement of [`list_stamps`], boxed for the backend of the connection it runs on.
+macro_rules! stamps_query {
+    ($organization_scope:expr, $filter:expr, $page:expr) => {{
+        let (organization_scope, filter, page) = ($organization_scope, $filter, $page);
         let mut query = offers::table.select((offers::id, offers::version)).into_boxed();
         if let Some(org) = organization_scope {
             query = query.filter(offers::organization_id.eq(*org));
@@ -171,9 +164,42 @@ pub fn list_stamps(
         if let Some(before) = &page.cursor {
             query = query.filter(offers::id.lt(before.clone()));
         }
-        query.order(offers::id.desc()).limit(page.fetch()).load(c)
-    })?;
-    Ok(rows)
+        query.order(offers::id.desc()).limit(page.fetch())
+    }};
+}
+
+/// The ids and versions of one page of offers, newest first (`page.fetch()` rows). Narrow on
+/// purpose: the list answer is assembled from renderings kept per version, and only the rows
+/// whose rendering is not kept are read whole ([`summaries`]).
+pub fn list_stamps(
+    conn: &mut DbConn,
+    organization_scope: Option<&OrganizationId>,
+    filter: &Filter,
+    page: &PageRequest,
+) -> Result<Vec<(OfferId, i64)>, ApiError> {
+    // Built in each arm: a boxed query is typed by its backend.
+    Ok(native!(conn, |c| stamps_query!(organization_scope, filter, page).load(c))?)
+}
+
+/// [`list_stamps`] on a worker's own PostgreSQL connection ([`db::pg_async`]).
+pub async fn list_stamps_async(
+    conn: &diesel_async::AsyncPgConnection,
+    organization_scope: Option<&OrganizationId>,
+    filter: &Filter,
+    page: &PageRequest,
+) -> QueryResult<Vec<(OfferId, i64)>> {
+    diesel_async::RunQueryDsl::load(stamps_query!(organization_scope, filter, page), &mut &*conn).await
+}
+
+/// [`summaries`] on a worker's own PostgreSQL connection ([`db::pg_async`]).
+pub async fn summaries_async(
+    conn: &diesel_async::AsyncPgConnection,
+    ids: &[OfferId],
+) -> QueryResult<Vec<OfferSummary>> {
+    let query = offers::table
+        .filter(offers::id.eq_any(ids))
+        .select(OfferSummary::as_select());
+    diesel_async::RunQueryDsl::load(query, &mut &*conn).await
 }
 
 /// The list columns of the offers with these ids (those that still exist), in no order.

@@ -75,6 +75,43 @@ pub async fn rendered_kept(
     Ok(views.get((*id, caller.role), version).map(|body| (body, version)))
 }
 
+/// [`list_rendered`] on PostgreSQL, on the worker's own connection ([`db::pg_async`]): the page's
+/// stamps, then the rows of the items not kept. `None` when the worker's connection failed, or
+/// when an item's rendering was dropped from the cache between the two reads: then
+/// [`list_rendered`].
+pub async fn list_rendered_kept(
+    url: &str,
+    caller: &Caller,
+    filter: &Filter,
+    page: &PageRequest,
+    summaries: &RenderCache<OfferId>,
+) -> Result<Option<(Vec<Bytes>, Option<String>)>, ApiError> {
+    use crate::db::pg_async;
+    let scope = caller.organization_scope();
+    let stamps = async |conn: &_| repo::list_stamps_async(conn, scope.as_ref(), filter, page).await;
+    let Some(stamps) = pg_async::read(url, stamps).await else {
+        return Ok(None);
+    };
+    let page = page.page(stamps, |(id, _)| id.as_str(), |stamp| stamp);
+    let missing = summaries.missing(&page.items);
+    let mut fresh = Vec::new();
+    if !missing.is_empty() {
+        let rows = async |conn: &_| repo::summaries_async(conn, &missing).await;
+        let Some(rows) = pg_async::read(url, rows).await else {
+            return Ok(None);
+        };
+        for row in rows {
+            fresh.push((row.id, row.version, render(&OfferSummaryView::from(row))?));
+        }
+    }
+    let mut complete = true;
+    let items = summaries.bodies(&page.items, |wanted| {
+        complete = wanted.iter().all(|key| missing.contains(key));
+        Ok::<_, ApiError>(fresh)
+    })?;
+    Ok(complete.then_some((items, page.next_cursor)))
+}
+
 /// One page of offer summaries, rendered, and the next page's cursor. Ids and versions are
 /// read first; only the rows whose rendering is not kept are read whole.
 pub fn list_rendered(
