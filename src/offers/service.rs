@@ -9,7 +9,7 @@ use super::content;
 use super::dto::{CreateOffer, OfferSummaryView, OfferView};
 use super::lifecycle::{OfferAction, OfferLifecycle};
 use super::loaded::LoadedOffer;
-use super::model::{Offer, OfferStateChanges, OfferStatus, Origin};
+use super::model::{Offer, OfferStateChanges, OfferStatus, OfferSummary, Origin};
 use super::readiness::{FeedbackItem, Readiness, readiness};
 use super::repo::{self, Filter};
 use crate::audit::model::{AuditAction, AuditEvent, EntityType};
@@ -100,9 +100,7 @@ pub async fn list_rendered_kept(
         let Some(rows) = pg_async::read(url, rows).await else {
             return Ok(None);
         };
-        for row in rows {
-            fresh.push((row.id, row.version, render(&OfferSummaryView::from(row))?));
-        }
+        fresh = rows.into_iter().map(summary_body).collect::<Result<_, _>>()?;
     }
     let mut complete = true;
     let items = summaries.bodies(&page.items, |wanted| {
@@ -110,6 +108,11 @@ pub async fn list_rendered_kept(
         Ok::<_, ApiError>(fresh)
     })?;
     Ok(complete.then_some((items, page.next_cursor)))
+}
+
+/// A list item's rendering, keyed by its offer and version.
+fn summary_body(row: OfferSummary) -> Result<(OfferId, i64, Bytes), ApiError> {
+    Ok((row.id, row.version, render(&OfferSummaryView::from(row))?))
 }
 
 /// One page of offer summaries, rendered, and the next page's cursor. Ids and versions are
@@ -126,7 +129,7 @@ pub fn list_rendered(
     let items = summaries.bodies(&page.items, |missing| {
         repo::summaries(conn, missing)?
             .into_iter()
-            .map(|row| Ok((row.id, row.version, render(&OfferSummaryView::from(row))?)))
+            .map(summary_body)
             .collect::<Result<Vec<_>, ApiError>>()
     })?;
     Ok((items, page.next_cursor))
