@@ -80,8 +80,50 @@ pub(super) fn set_up_connections() {
                 None,
                 None,
             );
+            ffi::sqlite3_create_function_v2(
+                db,
+                SYNC_FUNCTION.as_ptr(),
+                0,
+                ffi::SQLITE_UTF8,
+                std::ptr::null_mut(),
+                Some(sync_files),
+                None,
+                None,
+                None,
+            );
         }
         ffi::SQLITE_OK
+    }
+
+    unsafe extern "C" fn sync_files(
+        context: *mut ffi::sqlite3_context,
+        _argc: c_int,
+        _argv: *mut *mut ffi::sqlite3_value,
+    ) {
+        // SAFETY: SQLite calls this with the context of a running statement of an open
+        // connection, whose file handles stay open while it runs; `xSync` is the documented
+        // method of an open `sqlite3_file`.
+        unsafe {
+            let db = ffi::sqlite3_context_db_handle(context);
+            let mut rc = ffi::SQLITE_OK;
+            for op in [ffi::SQLITE_FCNTL_FILE_POINTER, ffi::SQLITE_FCNTL_JOURNAL_POINTER] {
+                let mut file: *mut ffi::sqlite3_file = std::ptr::null_mut();
+                let found = ffi::sqlite3_file_control(db, c"main".as_ptr(), op, (&raw mut file).cast());
+                if found != ffi::SQLITE_OK || file.is_null() || (*file).pMethods.is_null() {
+                    continue;
+                }
+                if let Some(sync) = (*(*file).pMethods).xSync {
+                    let synced = sync(file, ffi::SQLITE_SYNC_NORMAL);
+                    if synced != ffi::SQLITE_OK {
+                        rc = synced;
+                    }
+                }
+            }
+            match rc {
+                ffi::SQLITE_OK => ffi::sqlite3_result_null(context),
+                _ => ffi::sqlite3_result_error_code(context, rc),
+            }
+        }
     }
 
     unsafe extern "C" fn install_callbacks(
@@ -111,11 +153,14 @@ pub(super) fn set_up_connections() {
 /// The SQL function, defined on every connection, that installs [`Wal`]'s callbacks on it.
 const CALLBACKS_FUNCTION: &CStr = c"cosell_wal_callbacks";
 
+/// The SQL function, defined on every connection, that syncs its database file and log.
+const SYNC_FUNCTION: &CStr = c"cosell_sync_files";
+
 /// Pages of write-ahead log after which a committing writer checkpoints by itself: a bound on the
 /// log's size (about 80 MiB) for when the background checkpointer cannot keep up. Each time the
 /// log starts over, a writer syncs its header with the write lock held (a few milliseconds):
 /// the larger the log may grow, the less often, as writes go at about 70,000 pages a second.
-const WAL_AUTOCHECKPOINT_PAGES: u32 = 20_000;
+pub(super) const WAL_AUTOCHECKPOINT_PAGES: u32 = 20_000;
 
 /// Up to this size of the log a short write may run on the async worker: far enough below
 /// [`WAL_AUTOCHECKPOINT_PAGES`] that no such write takes it past.
@@ -127,6 +172,15 @@ pub(super) const CHECKPOINT_SOON_PAGES: u32 = 4_000;
 /// The busy timeout of a connection no pool set up (SQLite's default is none at all).
 const DEFAULT_BUSY_TIMEOUT_MS: u32 = 5_000;
 
+/// Past this size of the log, once a `PASSIVE` checkpoint has copied all it saw, the checkpointer
+/// copies the rest holding writers back, so that the log starts over. Each such stop costs them
+/// a few milliseconds, whatever the size: the larger the log may grow, the less often.
+pub(super) const RESTART_PAGES: u32 = 12_000;
+
+/// How long a `FULL` checkpoint waits for the write lock and for readers of older snapshots,
+/// holding writers back meanwhile once it has the lock.
+const FULL_CHECKPOINT_WAIT_MS: u32 = 20;
+
 /// How often the background checkpointer copies the write-ahead log into the database.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -134,6 +188,14 @@ const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
 /// requests that commit never wait for a checkpoint and its fsync. It runs `PASSIVE` checkpoints,
 /// which never wait for readers or writers, every [`CHECKPOINT_INTERVAL`] and as soon as the
 /// log passes [`CHECKPOINT_SOON_PAGES`], tells [`Wal`] what each copied, and stops when dropped.
+///
+/// Under steady writes a `PASSIVE` checkpoint never copies the whole log (commits go on while it
+/// copies), so the log would only start over when it reached [`WAL_AUTOCHECKPOINT_PAGES`] and a
+/// writer checkpointed it, syncing all it copied with the write lock held (about 30 ms without
+/// a single commit). Instead, past [`RESTART_PAGES`] and once a `PASSIVE` checkpoint has copied
+/// all it saw, the checkpointer syncs the database and the log without any lock, then runs a
+/// `FULL` checkpoint, which holds writers back only while it copies and syncs what was logged
+/// in the meantime (a few milliseconds); the next write starts the log over.
 pub struct Checkpointer {
     running: std::sync::Arc<AtomicBool>,
 }
@@ -146,7 +208,9 @@ impl Checkpointer {
         };
         let mut conn = SqliteConnection::establish(&path.to_string_lossy())
             .map_err(|e| format!("cannot open the database for checkpoints: {e}"))?;
-        conn.batch_execute(&format!("PRAGMA busy_timeout = {busy_timeout_ms};"))
+        // Only the short wait of a `FULL` checkpoint uses it: `PASSIVE` ones never wait.
+        let wait_ms = busy_timeout_ms.min(FULL_CHECKPOINT_WAIT_MS);
+        conn.batch_execute(&format!("PRAGMA busy_timeout = {wait_ms};"))
             .map_err(|e| format!("cannot set up the checkpointer: {e}"))?;
         let wal = Wal::of_connection(&mut conn)?;
         let running = std::sync::Arc::new(AtomicBool::new(true));
@@ -154,24 +218,32 @@ impl Checkpointer {
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
-                #[derive(diesel::QueryableByName)]
-                struct Checkpointed {
-                    #[diesel(sql_type = diesel::sql_types::Integer)]
-                    log: i32,
-                    #[diesel(sql_type = diesel::sql_types::Integer)]
-                    checkpointed: i32,
-                }
                 // Another checkpoint follows at once only while each copies more than the last:
                 // one that a reader holds back waits for its turn.
-                let (mut again, mut copied) = (false, 0);
+                let (mut again, mut last) = (false, Checkpointed::default());
                 while flag.load(Ordering::Relaxed) {
                     if !again {
                         wal.wait_for_growth(CHECKPOINT_INTERVAL);
                     }
-                    match diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result::<Checkpointed>(&mut conn) {
+                    match checkpoint(&mut conn, "PASSIVE") {
                         Ok(done) => {
-                            again = !wal.checkpointed(done.log, done.checkpointed) && done.checkpointed > copied;
-                            copied = done.checkpointed;
+                            let whole = wal.checkpointed(done.log, done.checkpointed);
+                            let advanced = done.checkpointed > last.checkpointed || done.log < last.log;
+                            again = !whole && advanced && wal.large();
+                            last = done;
+                            if !whole && done.log >= RESTART_PAGES as i32 && done.checkpointed == done.log {
+                                // It copied all it saw, and the log has grown since: what it
+                                // copied is flushed without the write lock, then a `FULL`
+                                // checkpoint copies the rest with it held (a short stop for
+                                // writers) so that the log can start over.
+                                flush(&mut conn);
+                                if let Ok(full) = checkpoint(&mut conn, "FULL") {
+                                    // One that did not get the whole log waits for the next turn.
+                                    wal.checkpointed(full.log, full.checkpointed);
+                                    again = false;
+                                    last = full;
+                                }
+                            }
                         }
                         Err(e) => {
                             again = false;
@@ -191,6 +263,33 @@ impl Drop for Checkpointer {
     }
 }
 
+/// What a checkpoint reported: pages in the log, and how many of them are in the database.
+#[derive(diesel::QueryableByName, Default, Clone, Copy)]
+struct Checkpointed {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    log: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    checkpointed: i32,
+}
+
+/// Syncs the database file and its log through the checkpointer's own connection (SQLite's file
+/// handles: a file opened and closed beside them would drop the process's locks on it). What a
+/// `PASSIVE` checkpoint copied, and what was logged since, are then on disk before the `FULL`
+/// checkpoint that holds writers back syncs them again, with little left to write. A failure
+/// only leaves that work to the `FULL` checkpoint.
+fn flush(conn: &mut SqliteConnection) {
+    if let Err(e) = conn.batch_execute(&format!("SELECT {}()", SYNC_FUNCTION.to_string_lossy())) {
+        tracing::warn!(error = %e, "cannot sync the database before a checkpoint");
+    }
+}
+
+/// Runs a checkpoint of the given mode. One that could not copy the whole log (a reader held it
+/// back, or a `FULL` one did not get the write lock within the connection's busy timeout) says
+/// so by copying less than the log holds.
+fn checkpoint(conn: &mut SqliteConnection, mode: &str) -> Result<Checkpointed, diesel::result::Error> {
+    diesel::sql_query(format!("PRAGMA wal_checkpoint({mode})")).get_result(conn)
+}
+
 /// What this process knows of one database's write-ahead log, kept up to date by SQLite's
 /// callbacks on every connection to it (installed by [`connection_callbacks`]), and what it needs
 /// to decide whether a write may run on the async worker ([`Wal::quick_write`]).
@@ -199,8 +298,8 @@ impl Drop for Checkpointer {
 /// stops every request of the worker. In WAL mode with `synchronous = NORMAL` a commit only
 /// appends to the log, but three things make a writer wait:
 /// - the first write after a checkpoint that copied the whole log starts the log over and syncs
-///   its header (10–30 ms here): after such a checkpoint, the next write goes through the
-///   blocking pool;
+///   its header (a fraction of a millisecond to tens of them, with the disk's other work): after
+///   such a checkpoint, the next write goes through the blocking pool;
 /// - a writer checkpoints by itself once the log passes [`WAL_AUTOCHECKPOINT_PAGES`]: it does
 ///   so only off the async worker, and a log near that size sends writes to the blocking pool;
 /// - the write lock held by another process: on the async worker the busy handler gives up at
@@ -303,17 +402,22 @@ impl Wal {
         }
     }
 
-    /// What a checkpoint saw: `log` pages in the log, `copied` of them in the database. False
-    /// when it is worth another at once: it could not copy the whole log, and the log has grown
-    /// past [`CHECKPOINT_SOON_PAGES`].
+    /// What a checkpoint saw: `log` pages in the log, `copied` of them in the database. True when
+    /// that was the whole log and nothing was committed since: the next write starts the log
+    /// over.
     pub(super) fn checkpointed(&self, log: i32, copied: i32) -> bool {
         #[cfg(test)]
         self.checkpoints.fetch_add(1, Ordering::Relaxed);
-        if log > 0 && log == copied {
+        let whole = log > 0 && log == copied && log as u32 >= self.frames.load(Ordering::Relaxed);
+        if whole {
             self.restart_due.store(true, Ordering::Release);
-            return true;
         }
-        self.frames.load(Ordering::Relaxed) < CHECKPOINT_SOON_PAGES
+        whole
+    }
+
+    /// Whether the log has grown past [`CHECKPOINT_SOON_PAGES`].
+    fn large(&self) -> bool {
+        self.frames.load(Ordering::Relaxed) >= CHECKPOINT_SOON_PAGES
     }
 
     /// Waits until the log grows past [`CHECKPOINT_SOON_PAGES`], at most `timeout`.

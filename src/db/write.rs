@@ -331,6 +331,10 @@ mod tests {
         assert!(!wal.quick_write(), "a log due to start over");
         wal.committed(20, true);
         assert!(!wal.quick_write(), "a write on the worker does not start the log over");
+        assert!(
+            !wal.checkpointed(15, 15),
+            "a checkpoint of all it saw, with commits since, did not copy the whole log"
+        );
         wal.committed(5, false);
         assert!(wal.quick_write());
     }
@@ -367,6 +371,44 @@ mod tests {
         let Err(f) = given_back else { unreachable!() };
         super::write_blocking(&pool, f).unwrap();
         assert_eq!(ran.get(), 2);
+        drop(pool);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Under steady writes, which no `PASSIVE` checkpoint ever catches up with, the log starts
+    /// over long before a writer would checkpoint it with the write lock held: the checkpointer
+    /// copies the rest itself, holding writers back for a moment. (The writes leave the lock
+    /// free between them for a moment, as requests do; a writer that never lets go of it is
+    /// left to checkpoint by itself.)
+    #[test]
+    fn under_steady_writes_the_checkpointer_starts_the_log_over() {
+        use crate::db::sqlite::{RESTART_PAGES, WAL_AUTOCHECKPOINT_PAGES};
+        use diesel::connection::SimpleConnection;
+        let (dir, url, pool) = scratch(1_000);
+        let wal = pool.wal.unwrap();
+        super::write_blocking(&pool, |conn| Ok(conn.batch_execute("CREATE TABLE t (x BLOB)")?)).unwrap();
+        let checkpointer = crate::db::Checkpointer::start(&url, 1_000).unwrap();
+        let (mut peak, mut restarted) = (0, false);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !restarted {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the log never started over (it reached {peak} pages)"
+            );
+            super::write_blocking(&pool, |conn| {
+                Ok(conn.batch_execute("INSERT INTO t VALUES (zeroblob(8192))")?)
+            })
+            .unwrap();
+            std::thread::sleep(std::time::Duration::from_micros(100));
+            let frames = wal.frames();
+            restarted = peak >= RESTART_PAGES && frames < peak;
+            peak = peak.max(frames);
+        }
+        assert!(
+            peak < WAL_AUTOCHECKPOINT_PAGES,
+            "the log reached {peak} pages, where a writer checkpoints"
+        );
+        drop(checkpointer);
         drop(pool);
         let _ = std::fs::remove_dir_all(dir);
     }
