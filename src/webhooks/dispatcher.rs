@@ -26,7 +26,7 @@ use crate::config::WebhookSettings;
 use crate::db::DbPool;
 use crate::error::ApiError;
 use crate::events::model::Event;
-use crate::ids::{EventId, WebhookEndpointId};
+use crate::ids::{EventId, WebhookDeliveryId, WebhookEndpointId};
 use crate::time::{self, Timestamp};
 
 /// How often due deliveries are looked for when nothing wakes the dispatcher.
@@ -265,10 +265,16 @@ enum Round {
 }
 
 /// Batch after batch, in order: the due deliveries and their events are read together, posted
-/// one after the other, and their attempts recorded in one transaction. Stops when nothing is
-/// due, the lease is lost, or an answer disabled the endpoint.
+/// one after the other, and their attempts recorded in one transaction. While a batch that
+/// succeeded throughout is being recorded, the next is read (leaving out the deliveries being
+/// recorded) and posted: such a recording cannot disable the endpoint, and the next read sees
+/// a disabling or deletion by anyone else. After any other batch the round waits for its
+/// recording. At most one recording is in flight. Stops when nothing is due, the lease is
+/// lost, or an answer disabled the endpoint.
 async fn deliver_due(shared: &Arc<Shared>, id: WebhookEndpointId, mut until: NaiveDateTime) -> Result<Round, ApiError> {
     let mut delivered = false;
+    // The batch being recorded: its deliveries, and where the recorder answers.
+    let mut recording: Option<(HashSet<WebhookDeliveryId>, Answered)> = None;
     while shared.running.load(Ordering::SeqCst) {
         let batch = read(&shared.pool, move |conn| {
             let Some(endpoint) = repo::find_endpoint(conn, &id)? else {
@@ -280,10 +286,20 @@ async fn deliver_due(shared: &Arc<Shared>, id: WebhookEndpointId, mut until: Nai
             Ok(Some((endpoint, due, events)))
         })
         .await?;
-        let Some((endpoint, due, events)) = batch else {
+        let Some((endpoint, mut due, events)) = batch else {
             return Ok(Round::Done);
         };
+        if let Some((recorded, _)) = &recording {
+            due.retain(|d| !recorded.contains(&d.id));
+        }
         if due.is_empty() {
+            // What is being recorded may leave more due (a retry at once): look again after it.
+            if let Some((_, answered)) = recording.take() {
+                if !answered.enabled().await? {
+                    return Ok(Round::Done);
+                }
+                continue;
+            }
             return Ok(Round::Idle { until, delivered });
         }
         let mut attempts = Vec::with_capacity(due.len());
@@ -313,6 +329,12 @@ async fn deliver_due(shared: &Arc<Shared>, id: WebhookEndpointId, mut until: Nai
                 break;
             }
         }
+        // The batch before this one is recorded first: recordings keep the order of attempts.
+        if let Some((_, answered)) = recording.take()
+            && !answered.enabled().await?
+        {
+            last_batch = true;
+        }
         if attempts.is_empty() {
             return Ok(if last_batch {
                 Round::Done
@@ -321,24 +343,47 @@ async fn deliver_due(shared: &Arc<Shared>, id: WebhookEndpointId, mut until: Nai
             });
         }
         delivered = true;
+        let succeeded = attempts
+            .iter()
+            .all(|(_, a)| a.response_status.is_some_and(|s| (200..300).contains(&s)));
+        let ids: HashSet<WebhookDeliveryId> = attempts.iter().map(|(id, _)| *id).collect();
         let (done, answer) = oneshot::channel();
-        let recording = Recording {
-            endpoint: id,
-            attempts,
-            done,
-        };
-        if shared.recorder.send(recording).is_err() {
+        if shared
+            .recorder
+            .send(Recording {
+                endpoint: id,
+                attempts,
+                done,
+            })
+            .is_err()
+        {
             return Ok(Round::Done); // stopping
         }
-        let enabled = answer
-            .await
-            .map_err(|_| ApiError::internal("the webhook recorder stopped"))?
-            .map_err(ApiError::internal)?;
-        if !enabled || last_batch {
+        let answered = Answered(answer);
+        if succeeded && !last_batch {
+            recording = Some((ids, answered));
+            continue;
+        }
+        if !answered.enabled().await? || last_batch {
             return Ok(Round::Done);
         }
     }
+    if let Some((_, answered)) = recording {
+        answered.enabled().await?;
+    }
     Ok(Round::Done)
+}
+
+/// Where the recorder answers for a batch: whether the endpoint is still enabled.
+struct Answered(oneshot::Receiver<Result<bool, String>>);
+
+impl Answered {
+    async fn enabled(self) -> Result<bool, ApiError> {
+        self.0
+            .await
+            .map_err(|_| ApiError::internal("the webhook recorder stopped"))?
+            .map_err(ApiError::internal)
+    }
 }
 
 /// What an attempt got back.
