@@ -3,6 +3,7 @@
 //! async worker where nothing can make them wait, else on the blocking pool; PostgreSQL's
 //! hottest reads on each worker's own connection ([`pg_async`]).
 
+mod checkpoint;
 pub mod pg_async;
 pub mod schema;
 mod sqlite;
@@ -22,7 +23,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use crate::config::DatabaseUrl;
 use crate::error::{ApiError, ErrorCode};
 
-pub use sqlite::Checkpointer;
+pub use checkpoint::Checkpointer;
 pub use text::ReadText;
 pub use update::{Update, Versioned, update, versioned, versioned_at};
 pub use write::{after_commit, write, write_blocking, write_if_quick, write_long, write_tx};

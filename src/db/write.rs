@@ -382,7 +382,8 @@ mod tests {
     /// left to checkpoint by itself.)
     #[test]
     fn under_steady_writes_the_checkpointer_starts_the_log_over() {
-        use crate::db::sqlite::{RESTART_PAGES, WAL_AUTOCHECKPOINT_PAGES};
+        use crate::db::checkpoint::RESTART_PAGES;
+        use crate::db::sqlite::WAL_AUTOCHECKPOINT_PAGES;
         use diesel::connection::SimpleConnection;
         let (dir, url, pool) = scratch(1_000);
         let wal = pool.wal.unwrap();
