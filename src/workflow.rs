@@ -24,9 +24,9 @@ pub struct Change<'a> {
     pub to_state: Option<&'a str>,
     /// What an edit changed (RFC 6902, from the object before to the object after).
     pub changes: Option<Vec<Operation>>,
-    /// The object after the change as its event carries it, when the change has it in hand
-    /// already; otherwise the event reads it back.
-    pub object: Option<serde_json::Value>,
+    /// The object after the change as its event carries it (JSON), when the change has it in
+    /// hand already; otherwise the event reads it back.
+    pub object: Option<Box<serde_json::value::RawValue>>,
 }
 
 impl<'a> Change<'a> {
@@ -49,7 +49,7 @@ impl<'a> Change<'a> {
     }
 
     /// The object after the change, as the owner's `GET` shows it (without `allowed_actions`).
-    pub fn object(mut self, object: serde_json::Value) -> Self {
+    pub fn object(mut self, object: Box<serde_json::value::RawValue>) -> Self {
         self.object = Some(object);
         self
     }

@@ -88,6 +88,12 @@ impl Claimed {
     pub fn user(&self) -> Result<UserId, ApiError> {
         self.0.sub.parse::<UserId>().map_err(|_| invalid_token())
     }
+
+    /// The caller, read now on `conn` (401 when the token's user is not honoured): for a write
+    /// that reads its caller in its own transaction instead of a read of its own before it.
+    pub fn caller(&self, conn: &mut DbConn) -> Result<Caller, ApiError> {
+        identify(conn, &self.0)?.ok_or_else(invalid_token)
+    }
 }
 
 /// The verified claims of the request's one bearer token.

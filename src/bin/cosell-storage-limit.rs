@@ -44,7 +44,7 @@ struct Target {
     id: OfferId,
     organization_id: OrganizationId,
     actor: Actor,
-    object: serde_json::Value,
+    object: Box<serde_json::value::RawValue>,
     operations: Vec<Operation>,
 }
 

@@ -44,6 +44,14 @@ pub struct EventData {
     pub changes: Option<Vec<Operation>>,
 }
 
+/// [`EventData`] as it is written: the object already rendered, the operations borrowed.
+#[derive(Serialize)]
+pub struct EventDataToWrite<'a> {
+    pub object: &'a serde_json::value::RawValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<&'a [Operation]>,
+}
+
 impl TryFrom<Event> for EventView {
     type Error = ApiError;
     fn try_from(e: Event) -> Result<Self, ApiError> {

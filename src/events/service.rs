@@ -4,7 +4,7 @@
 
 use chrono::Duration;
 
-use super::dto::EventData;
+use super::dto::EventDataToWrite;
 use super::model::Event;
 use super::repo;
 use super::types;
@@ -16,6 +16,7 @@ use crate::db::DbConn;
 use crate::error::ApiError;
 use crate::ids::{EventId, OrganizationId};
 use crate::time;
+use serde_json::value::RawValue;
 
 /// How long events are kept.
 pub const RETENTION_DAYS: i64 = 30;
@@ -29,15 +30,15 @@ pub fn emit(
     organization_id: &OrganizationId,
     request_id: &str,
     changes: Option<&[Operation]>,
-    object: Option<serde_json::Value>,
+    object: Option<Box<RawValue>>,
 ) -> Result<(), ApiError> {
     let object = match object {
         Some(object) => object,
-        None => super::object::render(conn, action, entity_id, organization_id)?,
+        None => serde_json::value::to_raw_value(&super::object::render(conn, action, entity_id, organization_id)?)?,
     };
-    let data = EventData {
-        object,
-        changes: changes.map(<[Operation]>::to_vec),
+    let data = EventDataToWrite {
+        object: &object,
+        changes,
     };
     let event = Event {
         id: EventId::generate(),

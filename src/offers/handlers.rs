@@ -148,7 +148,7 @@ from `specific_partners` to `no_partners` needs support (409 `csp_change_require
 )]
 #[patch("/{id}")]
 pub async fn update_offer(
-    caller: Caller,
+    claimed: Claimed,
     state: web::Data<AppState>,
     id: web::Path<OfferId>,
     expected: Precondition,
@@ -162,12 +162,13 @@ pub async fn update_offer(
     let serde_json::Value::Object(patch) = patch else {
         unreachable!("built as an object")
     };
-    let view = db::write(&state.pool, move |conn| {
+    let (body, version) = db::write(&state.pool, move |conn| {
+        // The caller's row is read in the edit's transaction: no read transaction of its own.
+        let caller = claimed.caller(conn)?;
         service::edit(conn, &caller, &id, &expected, &patch)
     })
     .await?;
-    let version = view.version;
-    Ok(entity(StatusCode::OK, &view, version))
+    Ok(rendered_entity(StatusCode::OK, body, version))
 }
 
 #[utoipa::path(

@@ -1,8 +1,10 @@
 //! An offer as the code works with it: its row with the sections parsed, what its state machine
 //! needs to know, what it shows, and what a submission freezes of it.
 
+use actix_web::web::Bytes;
 use chrono::NaiveDateTime;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::co_sell::co_sell_checklist;
 use super::dto::OfferView;
@@ -145,35 +147,65 @@ impl LoadedOffer {
         })
     }
 
-    /// The offer as `role` sees it, and the object its events carry (the owner's view without
-    /// `allowed_actions`): one rendering for both, as they differ only by what the caller may do.
-    pub fn view_and_object(self, role: Role) -> Result<(OfferView, Value), ApiError> {
-        let view = self.view(role)?;
-        let object = crate::events::object::without_actions(&view)?;
-        Ok((view, object))
+    /// The offer as `role` sees it, rendered, and the object its events carry (the owner's view
+    /// without `allowed_actions`): one rendering for both, as they differ only by what the caller
+    /// may do.
+    pub fn rendered_and_object(self, role: Role) -> Result<(Bytes, Box<RawValue>), ApiError> {
+        crate::events::object::rendered_and_object(&self.view(role)?)
     }
 
     /// The content a submission freezes.
     pub fn snapshot(&self) -> Value {
-        let Sections {
-            setup,
-            properties,
-            listing,
-            plans,
-            resell_csp,
-            co_sell,
-        } = &self.sections;
-        serde_json::json!({
-            "name": self.row.name,
-            "offer_alias": self.row.offer_alias,
-            "offer_type": self.row.offer_type,
-            "publisher_profile_id": self.row.publisher_profile_id,
-            "setup": setup,
-            "properties": properties,
-            "listing": listing,
-            "plans": plans,
-            "resell_csp": resell_csp,
-            "co_sell": co_sell,
+        self.snapshot_of(CONTENT_MEMBERS)
+    }
+
+    /// The members `names` of [`Self::snapshot`] (names that are not among them are left out):
+    /// what an edit of only those members compares.
+    pub fn snapshot_of<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Value {
+        let mut members = serde_json::Map::new();
+        for name in names {
+            if let Some(value) = self.content_member(name) {
+                members.insert(name.to_owned(), value);
+            }
+        }
+        Value::Object(members)
+    }
+
+    /// One member of the content a submission freezes.
+    fn content_member(&self, name: &str) -> Option<Value> {
+        let row = &self.row;
+        let sections = &self.sections;
+        Some(match name {
+            "name" => json(&row.name),
+            "offer_alias" => json(&row.offer_alias),
+            "offer_type" => json(&row.offer_type),
+            "publisher_profile_id" => json(&row.publisher_profile_id),
+            "setup" => json(&sections.setup),
+            "properties" => json(&sections.properties),
+            "listing" => json(&sections.listing),
+            "plans" => json(&sections.plans),
+            "resell_csp" => json(&sections.resell_csp),
+            "co_sell" => json(&sections.co_sell),
+            _ => return None,
         })
     }
+}
+
+/// The members of the content a submission freezes ([`LoadedOffer::snapshot`]).
+pub const CONTENT_MEMBERS: [&str; 10] = [
+    "name",
+    "offer_alias",
+    "offer_type",
+    "publisher_profile_id",
+    "setup",
+    "properties",
+    "listing",
+    "plans",
+    "resell_csp",
+    "co_sell",
+];
+
+/// A member of the content as JSON, as `json!` converts it (a failure there is a panic too).
+fn json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).expect("an offer's content is plain JSON")
 }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::compare::{self, Against, ComparedSubmission, Comparison};
 use super::content;
-use super::dto::{CreateOffer, OfferSummaryView, OfferView};
+use super::dto::{CreateOffer, OfferSummaryView};
 use super::lifecycle::{OfferAction, OfferLifecycle};
 use super::loaded::LoadedOffer;
 use super::model::{Offer, OfferStateChanges, OfferStatus, OfferSummary, Origin};
@@ -212,48 +212,70 @@ fn transition(
 
 /// A JSON merge patch of `name` and the sections; a live offer stays live. The audit event (and
 /// the event) carry the edit's operations; an edit that brings the content back to what is live
-/// leaves the offer without unpublished changes.
+/// leaves the offer without unpublished changes. The answer: the offer as the caller sees it,
+/// rendered, and its version.
 pub fn edit(
     conn: &mut DbConn,
     caller: &Caller,
     id: &OfferId,
     expected: &Precondition,
     patch: &Map<String, Value>,
-) -> Result<OfferView, ApiError> {
+) -> Result<(Bytes, i64), ApiError> {
     let offer = visible(conn, caller, id)?;
     decide(&offer, OfferAction::Edit, caller, expected, OfferStatus::Draft)?;
     let (changes, merged) = content::merge(&offer, patch)?;
-    let before = offer.snapshot();
-    let (version, organization_id) = (offer.row.version, offer.row.organization_id);
+    // Only the members the patch names can change: the edit's operations compare just those.
+    let edited_members = || patch.keys().map(String::as_str);
+    let before = offer.snapshot_of(edited_members());
+    let (read_version, organization_id) = (offer.row.version, offer.row.organization_id);
     let at = crate::time::now();
     let mut edited = offer.edited(changes.clone(), merged, at);
-    let after = edited.snapshot();
-    let live_again = edited.row.has_unpublished_changes() && live_snapshot(conn, id)?.is_some_and(|live| live == after);
+    let after = edited.snapshot_of(edited_members());
+    let live_again = edited.row.has_unpublished_changes() && back_to_live(conn, id, &edited, &after)?;
     if live_again {
         edited.row.live_content_revision = Some(edited.row.content_revision);
     }
     // The offer as written is in hand: the event carries it without reading it back, and one
     // rendering serves the event and the answer.
-    let (view, object) = edited.view_and_object(caller.role)?;
+    let written_version = edited.row.version;
+    let (answer, object) = edited.rendered_and_object(caller.role)?;
     let change = Change::new(AuditAction::OfferUpdated, id.as_str(), Some(&organization_id))
         .changes(crate::changes::diff(&before, &after))
         .object(object);
     workflow::commit(conn, Some(&caller.actor()), change, |conn| {
-        let written = repo::update_content(conn, id, version, &changes, at)?;
+        let written = repo::update_content(conn, id, read_version, &changes, at)?;
         if written == 1 && live_again {
             repo::mark_live_content(conn, id)?;
         }
         Ok(written)
     })?;
-    Ok(view)
+    Ok((answer, written_version))
 }
 
-/// The content of the submission that went live last.
-fn live_snapshot(conn: &mut DbConn, id: &OfferId) -> Result<Option<Value>, ApiError> {
-    submissions::latest_in(conn, id, SubmissionState::Completed)?
-        .map(|s| serde_json::from_str(&s.snapshot))
-        .transpose()
-        .map_err(ApiError::from)
+/// Whether the content of `edited` is what went live last. `edited_members` (the members the
+/// edit set, as [`LoadedOffer::snapshot_of`] gives them) are compared first, each parsed on its
+/// own from the live content: an edit that leaves any of them unlike the live one, as most do,
+/// costs no parse of the rest.
+fn back_to_live(
+    conn: &mut DbConn,
+    id: &OfferId,
+    edited: &LoadedOffer,
+    edited_members: &Value,
+) -> Result<bool, ApiError> {
+    let Some(live) = submissions::latest_in(conn, id, SubmissionState::Completed)? else {
+        return Ok(false);
+    };
+    let members: std::collections::BTreeMap<String, &serde_json::value::RawValue> =
+        serde_json::from_str(&live.snapshot)?;
+    for (name, value) in edited_members.as_object().into_iter().flatten() {
+        let Some(raw) = members.get(name) else {
+            return Ok(false);
+        };
+        if serde_json::from_str::<Value>(raw.get())? != *value {
+            return Ok(false);
+        }
+    }
+    Ok(serde_json::from_str::<Value>(&live.snapshot)? == edited.snapshot())
 }
 
 /// The offer's content now against a submitted version (`live` by default).

@@ -12,6 +12,7 @@ on_both!(
     a_demoted_user_loses_the_rights_at_once,
     a_token_in_the_query_string_is_ignored,
     a_kept_rendering_is_served_only_to_the_caller_read_again,
+    an_edit_reads_its_caller_again_in_its_own_transaction,
 );
 
 fn sign(claims: &Value, alg: Algorithm, secret: &[u8]) -> String {
@@ -236,4 +237,54 @@ async fn a_kept_rendering_is_served_only_to_the_caller_read_again(app: TestApp) 
         .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
     let owner = app.get(&offer).bearer(&org.owner.token).send().await;
     assert_eq!(owner.status, StatusCode::OK, "{}", owner.body);
+}
+
+/// `PATCH /v1/offers/{id}` reads its caller in the edit's own transaction, not before it: a
+/// user removed or disabled since the token was issued gets 401 and writes nothing, a user of
+/// another organization 404.
+async fn an_edit_reads_its_caller_again_in_its_own_transaction(app: TestApp) {
+    let org = app.enrol().await;
+    let removed = app.member(&org, "manager").await;
+    let disabled = app.member(&org, "manager").await;
+    let offer = format!("/v1/offers/{}", crate::offers::draft(&app, &org, "saas").await);
+    let edit = |token: String, name: &'static str| {
+        let (app, offer) = (&app, &offer);
+        async move {
+            app.patch(offer)
+                .bearer(&token)
+                .json(&json!({ "name": name }))
+                .send()
+                .await
+        }
+    };
+    for member in [&removed, &disabled] {
+        let res = edit(member.token.clone(), "Edited by a manager").await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    }
+    let before = app.get(&offer).bearer(&org.owner.token).send().await.body;
+
+    let res = app
+        .delete(&format!("/v1/users/{}", removed.id))
+        .bearer(&org.owner.token)
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    let res = app
+        .patch(&format!("/v1/users/{}", disabled.id))
+        .bearer(&org.owner.token)
+        .json(&json!({"status": "disabled"}))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    for member in [&removed, &disabled] {
+        edit(member.token.clone(), "Edited after leaving")
+            .await
+            .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    let other = app.enrol().await;
+    edit(other.owner.token.clone(), "Edited from elsewhere")
+        .await
+        .problem(StatusCode::NOT_FOUND, "not_found");
+    let after = app.get(&offer).bearer(&org.owner.token).send().await.body;
+    assert_eq!(after, before, "a refused edit wrote something");
 }
