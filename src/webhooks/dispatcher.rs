@@ -293,7 +293,8 @@ async fn deliver_due(shared: &Arc<Shared>, id: WebhookEndpointId, mut until: Nai
             due.retain(|d| !recorded.contains(&d.id));
         }
         if due.is_empty() {
-            // What is being recorded may leave more due (a retry at once): look again after it.
+            // All that was due is being recorded (a batch of successes, which leaves no retry):
+            // once it is, look again, for what was committed meanwhile.
             if let Some((_, answered)) = recording.take() {
                 if !answered.enabled().await? {
                     return Ok(Round::Done);
@@ -343,9 +344,7 @@ async fn deliver_due(shared: &Arc<Shared>, id: WebhookEndpointId, mut until: Nai
             });
         }
         delivered = true;
-        let succeeded = attempts
-            .iter()
-            .all(|(_, a)| a.response_status.is_some_and(|s| (200..300).contains(&s)));
+        let succeeded = attempts.iter().all(|(_, a)| a.succeeded());
         let ids: HashSet<WebhookDeliveryId> = attempts.iter().map(|(id, _)| *id).collect();
         let (done, answer) = oneshot::channel();
         if shared
@@ -466,7 +465,7 @@ async fn post(shared: &Shared, endpoint: &Endpoint, delivery: &Delivery, body: V
                     _ => break,
                 }
             }
-            let success = (200..300).contains(&status);
+            let success = super::model::succeeded(Some(status));
             Answer {
                 status: Some(status),
                 error: (!success).then(|| format!("answered {status}")),

@@ -138,3 +138,35 @@ pub struct Attempt {
     /// The first 1 KiB of the receiver's answer.
     pub response_body: Option<String>,
 }
+
+/// Whether a receiver's answer `status` is a success: any 2xx.
+pub fn succeeded(status: Option<u16>) -> bool {
+    status.is_some_and(|s| (200..300).contains(&s))
+}
+
+impl Attempt {
+    /// Whether the receiver took the event ([`succeeded`]).
+    pub fn succeeded(&self) -> bool {
+        succeeded(self.response_status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Any 2xx takes the event; everything else, and no answer at all, is a failure.
+    #[test]
+    fn only_a_2xx_answer_is_a_success() {
+        for (status, taken) in [
+            (None, false),
+            (Some(199), false),
+            (Some(200), true),
+            (Some(204), true),
+            (Some(299), true),
+            (Some(300), false),
+            (Some(410), false),
+            (Some(500), false),
+        ] {
+            assert_eq!(super::succeeded(status), taken, "{status:?}");
+        }
+    }
+}

@@ -130,7 +130,7 @@ fn record(
         let status = attempt.response_status;
         let mut history: Vec<Attempt> = serde_json::from_str(&delivery.attempts)?;
         history.push(attempt.clone());
-        let succeeded = status.is_some_and(|s| (200..300).contains(&s));
+        let succeeded = attempt.succeeded();
         gone |= status == Some(410);
         let retry_in = schedule
             .get(delivery.attempt_count as usize)
