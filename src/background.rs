@@ -1,5 +1,6 @@
 //! What a serving process runs beside its requests: the hourly purge of what has outlived its
-//! retention, and the webhook dispatcher. Started once the state is prepared; both stop when
+//! retention, on PostgreSQL the statistics of the tables it fills ([`crate::db::statistics`]),
+//! and the webhook dispatcher. Started once the state is prepared; both stop when
 //! the handle is dropped.
 
 use std::sync::Arc;
@@ -7,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::db::DbPool;
+use crate::db::statistics::Analyzed;
 use crate::state::AppState;
 use crate::webhooks::dispatcher::Dispatcher;
 
@@ -43,8 +45,10 @@ impl Maintenance {
             .spawn(move || {
                 let tick = Duration::from_secs(1);
                 let mut waited = Duration::ZERO;
+                let mut analyzed = Analyzed::default();
                 while flag.load(Ordering::Relaxed) {
                     std::thread::sleep(tick);
+                    refresh_statistics(&pool, &mut analyzed);
                     waited += tick;
                     if waited >= PURGE_INTERVAL {
                         waited = Duration::ZERO;
@@ -54,6 +58,15 @@ impl Maintenance {
             })
             .map_err(|e| format!("cannot start the maintenance thread: {e}"))?;
         Ok(Self { running })
+    }
+}
+
+/// Analyzes the tables this process filled enough since their last `ANALYZE` (PostgreSQL).
+fn refresh_statistics(pool: &DbPool, analyzed: &mut Analyzed) {
+    match analyzed.refresh(pool) {
+        Ok(tables) if tables.is_empty() => {}
+        Ok(tables) => tracing::debug!(?tables, "table statistics refreshed"),
+        Err(e) => tracing::warn!(error = %e, "cannot refresh table statistics"),
     }
 }
 

@@ -7,6 +7,7 @@ mod checkpoint;
 pub mod pg_async;
 pub mod schema;
 mod sqlite;
+pub mod statistics;
 mod text;
 mod update;
 mod write;

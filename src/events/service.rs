@@ -50,6 +50,7 @@ pub fn emit(
         data: serde_json::to_string(&data)?,
     };
     repo::insert(conn, &event)?;
+    crate::db::statistics::wrote(crate::db::statistics::Filled::Events, 1);
     crate::webhooks::outbox::fan_out(conn, &event, entity_id)
 }
 

@@ -128,5 +128,6 @@ pub fn fan_out(conn: &mut DbConn, event: &Event, entity_id: &str) -> Result<(), 
             version: 1,
         })
         .collect();
+    crate::db::statistics::wrote(crate::db::statistics::Filled::WebhookDeliveries, rows.len() as u64);
     repo::insert_deliveries(conn, &rows)
 }
