@@ -38,15 +38,31 @@ const BATCH: i64 = 20;
 /// How long a worker keeps an endpoint it has nothing more for, waiting for this process's next
 /// commit for it (well within a lease, which lasts more than 10 s).
 const HOLD: Duration = Duration::from_secs(1);
-/// The running dispatcher; it stops when dropped.
+/// The running dispatcher; it stops when dropped, and gives up the endpoints it held, so that
+/// another process (or this one started again) takes them at once instead of when the leases
+/// expire. An attempt it was making is made again by whoever takes its endpoint (at least once).
 pub struct Dispatcher {
     running: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    pool: DbPool,
+    owner: String,
 }
 
 impl Drop for Dispatcher {
     fn drop(&mut self) {
         self.running.store(false, Ordering::SeqCst);
         outbox::wake();
+        // Its claiming loop ends at once (or after the statement it waits on), and with it the
+        // thread and its endpoints' workers: none renews a lease after this.
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        let owner = self.owner.clone();
+        match crate::db::write_blocking(&self.pool, move |conn| repo::release_all(conn, &owner)) {
+            Ok(0) => {}
+            Ok(released) => tracing::info!(released, "webhook endpoints given up"),
+            Err(e) => tracing::warn!(error = %e, "cannot give webhook endpoints up; their leases will expire"),
+        }
     }
 }
 
@@ -71,17 +87,18 @@ impl Dispatcher {
             allow_private: settings.allow_private,
         };
         let (recorder, recordings) = mpsc::unbounded_channel();
+        let owner = format!("{}:{}", std::process::id(), uuid::Uuid::now_v7().simple());
         let shared = Arc::new(Shared {
             recorder,
             client: client(&settings, policy).map_err(|e| format!("cannot build the webhook client: {e}"))?,
-            owner: format!("{}:{}", std::process::id(), uuid::Uuid::now_v7().simple()),
+            owner: owner.clone(),
             busy: Mutex::new(HashSet::new()),
             running: running.clone(),
-            pool,
+            pool: pool.clone(),
             settings,
             policy,
         });
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("webhooks".into())
             .spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
@@ -95,7 +112,12 @@ impl Dispatcher {
                 }
             })
             .map_err(|e| format!("cannot start the webhook dispatcher: {e}"))?;
-        Ok(Self { running })
+        Ok(Self {
+            running,
+            thread: Some(thread),
+            pool,
+            owner,
+        })
     }
 }
 

@@ -198,6 +198,18 @@ pub fn lease(
     Ok(rows == 1)
 }
 
+/// Gives up every endpoint `owner` holds: how many it held.
+pub fn release_all(conn: &mut DbConn, owner: &str) -> Result<usize, ApiError> {
+    Ok(
+        diesel::update(endpoints::table.filter(endpoints::lease_owner.eq(owner)))
+            .set((
+                endpoints::lease_owner.eq(None::<String>),
+                endpoints::leased_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?,
+    )
+}
+
 /// Gives the endpoint up, if `owner` holds it.
 pub fn release(conn: &mut DbConn, id: &WebhookEndpointId, owner: &str) -> Result<(), ApiError> {
     diesel::update(endpoints::table.find(id).filter(endpoints::lease_owner.eq(owner)))

@@ -78,8 +78,8 @@ pub struct TestApp {
     cleanup: Cleanup,
     /// The settings it was started with.
     vars: Vec<(String, String)>,
-    /// The purge and the webhook dispatcher, as a serving process runs them.
-    _background: cosell::background::Background,
+    /// The purge and the webhook dispatcher, as a serving process runs them (until stopped).
+    background: Option<cosell::background::Background>,
 }
 
 enum Cleanup {
@@ -157,6 +157,11 @@ impl TestApp {
     }
 
     /// A second server process on this app's database, with the same settings.
+    /// Stops the purge and the webhook dispatcher, as a process that shuts down does.
+    pub fn stop_background(&mut self) {
+        self.background.take();
+    }
+
     pub async fn another_process(&self) -> Self {
         Self::serve(self.backend, self.vars.clone(), Cleanup::None).await
     }
@@ -177,7 +182,7 @@ impl TestApp {
             backend,
             cleanup,
             vars,
-            _background: background,
+            background: Some(background),
         }
     }
 

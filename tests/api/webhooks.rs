@@ -16,7 +16,52 @@ on_both!(
     endpoints_are_for_owners_and_managers_of_their_organization,
     an_endpoint_gets_only_the_events_it_asks_for,
     sixteen_endpoints_at_most,
+    a_stopping_process_gives_its_endpoints_up,
 );
+
+/// Who holds the lease of endpoint `id`.
+fn lease_owner(app: &TestApp, id: &str) -> Option<String> {
+    use cosell::db::schema::webhook_endpoints;
+    use diesel::prelude::*;
+    let id: cosell::ids::WebhookEndpointId = id.parse().unwrap();
+    webhook_endpoints::table
+        .find(id)
+        .select(webhook_endpoints::lease_owner)
+        .first(&mut app.pool.get().unwrap())
+        .unwrap()
+}
+
+/// A process that stops gives up the endpoints its dispatcher held: another process delivers
+/// to them at once, not once the leases expire (after 19 s with the tests' settings).
+async fn a_stopping_process_gives_its_endpoints_up(mut app: TestApp) {
+    let org = app.enrol().await;
+    let receiver = Receiver::start(&[]);
+    let (id, _) = endpoint(&app, &org, &receiver.url, json!(["offer.*"])).await;
+    // A worker keeps the endpoint for a moment after each delivery, waiting for more.
+    let mut held = false;
+    for n in 1..=3 {
+        draft(&app, &org, "saas").await;
+        assert_eq!(receiver.wait_for(n).await.len(), n);
+        held = lease_owner(&app, &id).is_some();
+        if held {
+            break;
+        }
+    }
+    assert!(held, "the endpoint was never held after a delivery");
+    app.stop_background();
+    assert_eq!(lease_owner(&app, &id), None, "the stopped process kept its lease");
+
+    let other = app.another_process().await;
+    let started = std::time::Instant::now();
+    let delivered = receiver.received().len();
+    draft(&other, &org, "saas").await;
+    assert_eq!(receiver.wait_for(delivered + 1).await.len(), delivered + 1);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "delivered after {:?}",
+        started.elapsed()
+    );
+}
 
 /// A webhook endpoint of `org` for `events` at `url`: its id and secret.
 async fn endpoint(app: &TestApp, org: &Org, url: &str, events: Value) -> (String, String) {
