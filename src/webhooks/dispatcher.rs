@@ -8,7 +8,6 @@
 //! otherwise it looks every second.
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,7 +20,7 @@ use super::model::{Attempt, Delivery, Endpoint, KEPT_BODY_BYTES};
 use super::outbox;
 use super::recorder::{self, Recording};
 use super::repo;
-use super::url::{UrlPolicy, is_public};
+use super::url::UrlPolicy;
 use crate::config::WebhookSettings;
 use crate::db::DbPool;
 use crate::error::ApiError;
@@ -90,7 +89,8 @@ impl Dispatcher {
         let owner = format!("{}:{}", std::process::id(), uuid::Uuid::now_v7().simple());
         let shared = Arc::new(Shared {
             recorder,
-            client: client(&settings, policy).map_err(|e| format!("cannot build the webhook client: {e}"))?,
+            client: super::client::build(&settings, policy)
+                .map_err(|e| format!("cannot build the webhook client: {e}"))?,
             owner: owner.clone(),
             busy: Mutex::new(HashSet::new()),
             running: running.clone(),
@@ -117,44 +117,6 @@ impl Dispatcher {
             thread: Some(thread),
             pool,
             owner,
-        })
-    }
-}
-
-/// The HTTP client: no redirects, no proxies, bounded in time, and a resolver that lets
-/// connections reach public addresses only (unless private ones are allowed); a connection is
-/// made to an address it checked, so a name cannot be re-pointed between check and use.
-fn client(settings: &WebhookSettings, policy: UrlPolicy) -> reqwest::Result<reqwest::Client> {
-    let timeout = Duration::from_millis(settings.timeout_ms.into());
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .timeout(timeout)
-        .connect_timeout(timeout.min(Duration::from_secs(5)))
-        .pool_idle_timeout(Duration::from_secs(30))
-        .user_agent(concat!("cosell-webhooks/", env!("CARGO_PKG_VERSION")))
-        .dns_resolver(Arc::new(CheckedResolver { policy }))
-        .build()
-}
-
-struct CheckedResolver {
-    policy: UrlPolicy,
-}
-
-impl reqwest::dns::Resolve for CheckedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let host = name.as_str().to_owned();
-        let allow_private = self.policy.allow_private;
-        Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let allowed: Vec<SocketAddr> = found
-                .into_iter()
-                .filter(|a| allow_private || is_public(a.ip()))
-                .collect();
-            if allowed.is_empty() {
-                return Err(format!("{host} resolves to no address deliveries may go to").into());
-            }
-            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
         })
     }
 }

@@ -2,6 +2,7 @@
 //! with a log of every attempt.
 
 mod blocking;
+mod client;
 pub mod dispatcher;
 pub mod dto;
 pub mod handlers;

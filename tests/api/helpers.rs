@@ -94,6 +94,8 @@ enum Cleanup {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // The dispatcher stops (and gives its endpoints up) while its database is still there.
+        self.stop_background();
         match &self.cleanup {
             Cleanup::Dir(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
